@@ -1,0 +1,110 @@
+# fdclose: close file descriptors inside a running process.
+#
+# `make` builds ./fdclose, `make check` runs every test, `make demo` shows the
+# job end to end, `make bench` measures it against gdb and ss.  The first three
+# install their Debian build dependencies first when run as root.
+
+ARCH ?= $(shell uname -m)
+PREFIX ?= /usr/local
+
+CFLAGS ?= -O2 -g
+WARNINGS := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes \
+	-Wformat=2 -Wshadow -Wpointer-arith -Wvla -Wno-format-nonliteral
+BASE_CPPFLAGS := -I. -D_GNU_SOURCE
+PC_PKGS := libunwind-ptrace capstone
+PC_CFLAGS = $(shell pkg-config --cflags $(PC_PKGS) cmocka)
+# capstone and libunwind are linked statically so that a close pays no
+# dynamic-linking cost for libraries it barely touches.
+PC_LIBS = -Wl,-Bstatic $(shell pkg-config --libs --static $(PC_PKGS)) -Wl,-Bdynamic
+CMOCKA_LIBS = $(shell pkg-config --libs cmocka)
+
+ALL_CFLAGS = $(BASE_CPPFLAGS) $(PC_CFLAGS) $(WARNINGS) $(CFLAGS)
+
+# The one place the architecture is chosen: arch/$(ARCH).c implements arch/arch.h.
+LIB_SRCS := $(wildcard common/*.c scan/*.c injector/*.c cli/*.c) arch/$(ARCH).c
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+FIXTURE_SRCS := $(wildcard fixtures/*.c)
+
+OBJDIR := build
+LIB_OBJS := $(LIB_SRCS:%.c=$(OBJDIR)/%.o)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OBJDIR)/tests/%)
+ASAN_DIR := build/asan
+ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+ASAN_OBJS := $(LIB_SRCS:%.c=$(ASAN_DIR)/%.o)
+ASAN_BINS := $(UNIT_SRCS:tests/unit/%.c=$(ASAN_DIR)/tests/%)
+FIXTURE_BINS := $(FIXTURE_SRCS:fixtures/%.c=$(OBJDIR)/fixtures/%)
+
+.PHONY: all check demo bench deps need-deps build check-run unit unit-asan \
+	integration fixtures lint install clean
+
+all: need-deps
+	@$(MAKE) --no-print-directory build
+
+check: need-deps
+	@$(MAKE) --no-print-directory check-run
+
+demo: need-deps
+	@$(MAKE) --no-print-directory build fixtures
+	@bash tools/demo.sh
+
+bench: need-deps
+	@$(MAKE) --no-print-directory build fixtures
+	@bash bench/run.sh
+
+deps:
+	@bash tools/deps.sh install
+
+need-deps:
+	@bash tools/deps.sh check
+
+build: fdclose
+
+fdclose: $(OBJDIR)/fdclose.o $(LIB_OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PC_LIBS)
+
+$(OBJDIR)/%.o: %.c $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(OBJDIR)/tests/%: tests/unit/%.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
+
+$(ASAN_DIR)/%.o: %.c $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -c -o $@ $<
+
+$(ASAN_DIR)/tests/%: tests/unit/%.c $(ASAN_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
+
+$(OBJDIR)/fixtures/%: fixtures/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CPPFLAGS) $(WARNINGS) $(CFLAGS) -pthread -o $@ $< -lm
+
+fixtures: $(FIXTURE_BINS)
+
+unit: $(UNIT_BINS)
+	@bash tests/run-unit.sh $(UNIT_BINS)
+
+unit-asan: $(ASAN_BINS)
+	@bash tests/run-unit.sh $(ASAN_BINS)
+
+integration: fdclose fixtures
+	@bash tests/integration/run.sh
+
+lint:
+	@bash tools/lint.sh
+
+check-run: build
+	@$(MAKE) --no-print-directory lint
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory unit-asan
+	@$(MAKE) --no-print-directory integration
+
+install: build
+	install -D -m 0755 fdclose $(DESTDIR)$(PREFIX)/sbin/fdclose
+	install -D -m 0644 man/fdclose.8 $(DESTDIR)$(PREFIX)/share/man/man8/fdclose.8
+
+clean:
+	rm -rf build fdclose

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The command line: parsed options and the commands they choose. */
+#ifndef FDCLOSE_CLI_H
+#define FDCLOSE_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "scan/scan.h"
+
+/* Exit statuses, as documented in --help and the man page. */
+#define EXIT_OK		0
+#define EXIT_FAILED	1
+#define EXIT_USAGE	2
+
+enum command {
+	CMD_CLOSE,		/* fdclose PID FD... */
+	CMD_LIST,		/* fdclose --list */
+};
+
+struct options {
+	enum command cmd;
+	bool json;
+	bool dry_run;
+	bool force;
+	unsigned int timeout_ms;
+	struct scan_filter filter;
+	pid_t target;		/* CMD_CLOSE */
+	int *fds;		/* CMD_CLOSE, in the order given */
+	size_t nfds;
+};
+
+/* Each returns an exit status. */
+int cmd_list(const struct options *opt);
+int cmd_close(const struct options *opt);
+
+/* Argument parsers; each returns 0 or -EINVAL/-ERANGE. */
+int parse_pid(const char *s, pid_t *pid);
+int parse_fd(const char *s, int *fd);
+int parse_port(const char *s, int *port);
+/* "2", "2s", "500ms", "1.5s", "250us" -> microseconds */
+int parse_duration_us(const char *s, unsigned long long *us);
+
+#endif

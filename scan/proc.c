@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "scan/proc.h"
+
+static int root_fd = -1;
+
+void proc_reset(void)
+{
+	if (root_fd >= 0)
+		close(root_fd);
+	root_fd = -1;
+}
+
+int proc_root(void)
+{
+	const char *root;
+
+	if (root_fd >= 0)
+		return root_fd;
+	root = getenv(PROC_ROOT_ENV);
+	if (!root || !*root)
+		root = "/proc";
+	root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0)
+		return -errno;
+	return root_fd;
+}
+
+/* Formats the relative path; returns 0, or -ENAMETOOLONG. */
+static int format_path(char *path, size_t size, const char *fmt, va_list ap)
+{
+	int n = vsnprintf(path, size, fmt, ap);
+
+	if (n < 0 || (size_t)n >= size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static int vopen(int flags, const char *fmt, va_list ap)
+{
+	char path[256];
+	int root = proc_root();
+	int fd, ret;
+
+	if (root < 0)
+		return root;
+	ret = format_path(path, sizeof(path), fmt, ap);
+	if (ret)
+		return ret;
+	fd = openat(root, path, flags | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int proc_open(int flags, const char *fmt, ...)
+{
+	va_list ap;
+	int fd;
+
+	va_start(ap, fmt);
+	fd = vopen(flags, fmt, ap);
+	va_end(ap);
+	return fd;
+}
+
+FILE *proc_fopen(const char *fmt, ...)
+{
+	va_list ap;
+	FILE *f;
+	int fd;
+
+	va_start(ap, fmt);
+	fd = vopen(O_RDONLY, fmt, ap);
+	va_end(ap);
+	if (fd < 0) {
+		errno = -fd;
+		return NULL;
+	}
+	f = fdopen(fd, "r");
+	if (!f) {
+		int err = errno;
+
+		close(fd);
+		errno = err;
+	}
+	return f;
+}
+
+DIR *proc_opendir(const char *fmt, ...)
+{
+	va_list ap;
+	DIR *d;
+	int fd;
+
+	va_start(ap, fmt);
+	fd = vopen(O_RDONLY | O_DIRECTORY, fmt, ap);
+	va_end(ap);
+	if (fd < 0) {
+		errno = -fd;
+		return NULL;
+	}
+	d = fdopendir(fd);
+	if (!d) {
+		int err = errno;
+
+		close(fd);
+		errno = err;
+	}
+	return d;
+}
+
+ssize_t proc_readlink(char *buf, size_t size, const char *fmt, ...)
+{
+	char path[256];
+	int root = proc_root();
+	va_list ap;
+	ssize_t n;
+	int ret;
+
+	if (root < 0)
+		return root;
+	if (size == 0)
+		return -EINVAL;
+	va_start(ap, fmt);
+	ret = format_path(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	if (ret)
+		return ret;
+	n = readlinkat(root, path, buf, size - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return n;
+}
+
+int proc_stat(struct stat *st, const char *fmt, ...)
+{
+	char path[256];
+	int root = proc_root();
+	va_list ap;
+	int ret;
+
+	if (root < 0)
+		return root;
+	va_start(ap, fmt);
+	ret = format_path(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	if (ret)
+		return ret;
+	return fstatat(root, path, st, 0) ? -errno : 0;
+}
+
+/* Reads fd to its end into a growing buffer; 0 or -errno. */
+static int slurp(int fd, char **bufp, size_t *lenp)
+{
+	size_t cap = 16384, len = 0;
+	char *buf = malloc(cap);
+
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t n;
+
+		if (cap - len < 4096) {
+			char *bigger = realloc(buf, cap * 2);
+
+			if (!bigger)
+				goto free_buf;
+			buf = bigger;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int err = -errno;
+
+			free(buf);
+			return err;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*bufp = buf;
+	*lenp = len;
+	return 0;
+
+free_buf:
+	free(buf);
+	return -ENOMEM;
+}
+
+int proc_read_all(char **buf, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	int fd, ret;
+
+	va_start(ap, fmt);
+	fd = vopen(O_RDONLY, fmt, ap);
+	va_end(ap);
+	if (fd < 0)
+		return fd;
+	ret = slurp(fd, buf, len);
+	close(fd);
+	return ret;
+}
+
+pid_t proc_parse_pid(const char *name)
+{
+	long pid = 0;
+
+	if (*name < '1' || *name > '9')
+		return 0;
+	for (; *name; name++) {
+		if (*name < '0' || *name > '9' || pid > 99999999)
+			return 0;
+		pid = pid * 10 + (*name - '0');
+	}
+	return (pid_t)pid;
+}

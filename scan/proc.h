@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The one opener for every /proc path.  Paths are given relative to the proc
+ * root ("%d/net/tcp", "self/fd"), which is /proc unless the environment
+ * variable FDCLOSE_PROC_ROOT names a directory of recorded files: that is how
+ * the unit tests run the scanner without privilege.
+ */
+#ifndef FDCLOSE_PROC_H
+#define FDCLOSE_PROC_H
+
+#include <dirent.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#define PROC_ROOT_ENV "FDCLOSE_PROC_ROOT"
+
+/* Forget the cached root so the next call reads FDCLOSE_PROC_ROOT again. */
+void proc_reset(void);
+/* Returns the directory fd of the proc root, or -errno. */
+int proc_root(void);
+
+/* Returns an open fd (O_CLOEXEC is added), or -errno. */
+int proc_open(int flags, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Returns a stream, or NULL with errno set. */
+FILE *proc_fopen(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Returns a directory stream, or NULL with errno set. */
+DIR *proc_opendir(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Returns the link's length (NUL-terminated in buf), or -errno. */
+ssize_t proc_readlink(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* stat(2) through the link (the object an fd refers to); 0 or -errno. */
+int proc_stat(struct stat *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * Reads a whole file into a NUL-terminated malloc'd buffer; returns 0 with
+ * *buf and *len set, or -errno.  No limit on size: tcp tables can be large.
+ */
+int proc_read_all(char **buf, size_t *len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Parses a decimal pid directory name; returns the pid or 0 if not a pid. */
+pid_t proc_parse_pid(const char *name);
+
+#endif

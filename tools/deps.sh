@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# deps.sh check|install: the Debian packages fdclose needs to build, test and
+# benchmark.  `check` installs them when run as root and missing, or names the
+# exact apt-get line to run otherwise; `install` installs them (idempotent).
+set -u
+
+DEBS="pkg-config libunwind-dev libcapstone-dev libcmocka-dev liblzma-dev \
+iproute2 util-linux procps gdb jq man-db"
+TOOLS="pkg-config ss ip unshare nsenter gdb jq man"
+
+missing() {
+	pkg-config --exists libunwind-ptrace capstone cmocka 2>/dev/null || return 0
+	for t in $TOOLS; do
+		command -v "$t" >/dev/null 2>&1 || return 0
+	done
+	return 1
+}
+
+install() {
+	export DEBIAN_FRONTEND=noninteractive
+	if ! apt-get install -y -q --no-install-recommends $DEBS; then
+		apt-get update -q && apt-get install -y -q --no-install-recommends $DEBS
+	fi
+}
+
+case "${1:-check}" in
+install)
+	install
+	;;
+check)
+	missing || exit 0
+	if [ "$(id -u)" = 0 ]; then
+		echo "fdclose: installing build dependencies with apt-get" >&2
+		install >&2 || exit 1
+		missing && { echo "fdclose: dependencies still missing after apt-get" >&2; exit 1; }
+		exit 0
+	fi
+	echo "fdclose: missing build dependencies; as root run:" >&2
+	echo "  apt-get install -y --no-install-recommends $DEBS" >&2
+	exit 1
+	;;
+*)
+	echo "usage: $0 check|install" >&2
+	exit 2
+	;;
+esac
