@@ -33,6 +33,8 @@ struct scan_stats {
 	size_t vanished;	/* processes that exited mid-walk */
 	size_t denied;		/* processes whose fd table we may not read */
 	size_t malformed;	/* tcp table lines skipped */
+	size_t unreadable;	/* processes passed over for another error */
+	size_t netns_failed;	/* namespaces no member process let us read */
 };
 
 struct scan_result {

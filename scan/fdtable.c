@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/diag.h"
+#include "scan/fdtable.h"
+#include "scan/proc.h"
+
+/* "socket:[18446744073709551615]" fits; anything longer is not a socket. */
+#define FD_LINK_MAX 64
+
+static size_t slot_of(const struct inode_map *m, uint64_t inode)
+{
+	uint64_t h = inode * 0x9E3779B97F4A7C15ULL;	/* spreads sequential inodes */
+
+	return (size_t)(h ^ h >> 32) & m->mask;
+}
+
+static int map_alloc(struct inode_map *m, size_t slots)
+{
+	m->keys = calloc(slots, sizeof(*m->keys));
+	m->vals = calloc(slots, sizeof(*m->vals));
+	if (!m->keys || !m->vals) {
+		free(m->keys);
+		free(m->vals);
+		m->keys = NULL;
+		m->vals = NULL;
+		return -ENOMEM;
+	}
+	m->mask = slots - 1;
+	m->count = 0;
+	return 0;
+}
+
+int inode_map_init(struct inode_map *m, size_t expected)
+{
+	size_t slots = 16;
+
+	while (slots / 2 < expected) {
+		if (slots > SIZE_MAX / 4 / sizeof(*m->keys))
+			return -ENOMEM;
+		slots *= 2;
+	}
+	return map_alloc(m, slots);
+}
+
+static void insert(struct inode_map *m, uint64_t inode, size_t val)
+{
+	size_t i = slot_of(m, inode);
+
+	while (m->keys[i])
+		i = (i + 1) & m->mask;
+	m->keys[i] = inode;
+	m->vals[i] = val;
+	m->count++;
+}
+
+/* Keeps the table at most half full, so probes stay short. */
+static int grow(struct inode_map *m)
+{
+	struct inode_map old = *m;
+	size_t slots = (old.mask + 1) * 2, i;
+	int ret;
+
+	if (slots > SIZE_MAX / 2 / sizeof(*m->keys))
+		return -ENOMEM;
+	ret = map_alloc(m, slots);
+	if (ret) {
+		*m = old;
+		return ret;
+	}
+	for (i = 0; i <= old.mask; i++)
+		if (old.keys[i])
+			insert(m, old.keys[i], old.vals[i]);
+	free(old.keys);
+	free(old.vals);
+	return 0;
+}
+
+int inode_map_put(struct inode_map *m, uint64_t inode, size_t val)
+{
+	int ret;
+
+	if (!inode)
+		return -EINVAL;
+	if (inode_map_get(m, inode, NULL))
+		return -EEXIST;
+	if ((m->count + 1) * 2 > m->mask + 1) {
+		ret = grow(m);
+		if (ret)
+			return ret;
+	}
+	insert(m, inode, val);
+	return 0;
+}
+
+bool inode_map_get(const struct inode_map *m, uint64_t inode, size_t *val)
+{
+	size_t i;
+
+	if (!inode || !m->keys)
+		return false;
+	for (i = slot_of(m, inode); m->keys[i]; i = (i + 1) & m->mask) {
+		if (m->keys[i] == inode) {
+			if (val)
+				*val = m->vals[i];
+			return true;
+		}
+	}
+	return false;
+}
+
+void inode_map_free(struct inode_map *m)
+{
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof(*m));
+}
+
+int parse_link_inode(const char *link, const char *kind, uint64_t *inode)
+{
+	size_t kind_len = strlen(kind);
+	const char *p;
+	uint64_t v = 0;
+
+	if (strncmp(link, kind, kind_len) || link[kind_len] != ':' || link[kind_len + 1] != '[')
+		return -EINVAL;
+	p = link + kind_len + 2;
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		uint64_t d = (uint64_t)(*p - '0');
+
+		if (v > (UINT64_MAX - d) / 10)
+			return -EINVAL;
+		v = v * 10 + d;
+	}
+	if (p[0] != ']' || p[1] != '\0')
+		return -EINVAL;
+	*inode = v;
+	return 0;
+}
+
+/* An fd directory entry: "0", "17"; -1 for ".", ".." and anything else. */
+static int parse_fd_name(const char *name)
+{
+	long v = 0;
+
+	if (name[0] == '0' && name[1] == '\0')
+		return 0;
+	if (*name < '1' || *name > '9')
+		return -1;
+	for (; *name; name++) {
+		if (*name < '0' || *name > '9' || v > (INT_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (*name - '0');
+	}
+	return (int)v;
+}
+
+static int add_holder(struct scan_result *r, pid_t pid, int fd, size_t sock)
+{
+	struct holder *h;
+
+	if (r->count == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 16;
+		struct holder *bigger;
+
+		if (cap > SIZE_MAX / sizeof(*bigger))
+			return -ENOMEM;
+		bigger = realloc(r->holders, cap * sizeof(*bigger));
+		if (!bigger)
+			return -ENOMEM;
+		r->holders = bigger;
+		r->cap = cap;
+	}
+	h = &r->holders[r->count++];
+	memset(h, 0, sizeof(*h));
+	h->pid = pid;
+	h->fd = fd;
+	h->sock = sock;
+	return 0;
+}
+
+/* The link target names the socket; a failed readlink means the fd just closed. */
+static int match_fd(const struct inode_map *want, int dfd, const char *name, pid_t pid,
+		    struct scan_result *r)
+{
+	char link[FD_LINK_MAX];
+	uint64_t inode;
+	size_t sock;
+	ssize_t n;
+	int fd;
+
+	fd = parse_fd_name(name);
+	if (fd < 0)
+		return 0;
+	n = readlinkat(dfd, name, link, sizeof(link) - 1);
+	if (n < 0)
+		return errno == EACCES || errno == EPERM ? -errno : 0;
+	link[n] = '\0';
+	if (parse_link_inode(link, "socket", &inode) || !inode_map_get(want, inode, &sock))
+		return 0;
+	return add_holder(r, pid, fd, sock);
+}
+
+static int walk_fd_dir(const struct inode_map *want, pid_t pid, struct scan_result *r)
+{
+	struct dirent *de;
+	DIR *dir;
+	int dfd, ret = 0;
+
+	dfd = proc_open(O_RDONLY | O_DIRECTORY, "%d/fd", (int)pid);
+	if (dfd < 0)
+		return dfd;
+	dir = fdopendir(dfd);
+	if (!dir) {
+		ret = -errno;
+		close(dfd);
+		return ret;
+	}
+	for (;;) {
+		errno = 0;
+		de = readdir(dir);
+		if (!de) {
+			ret = errno ? -errno : 0;
+			break;
+		}
+		ret = match_fd(want, dirfd(dir), de->d_name, pid, r);
+		if (ret)
+			break;
+	}
+	closedir(dir);
+	return ret;
+}
+
+/* Reads comm into every holder from index first on; 0 or -errno. */
+static int fill_comm(struct scan_result *r, size_t first, pid_t pid)
+{
+	char comm[COMM_LEN];
+	size_t len, i;
+	char *text;
+	int ret;
+
+	ret = proc_read_all(&text, &len, "%d/comm", (int)pid);
+	if (ret)
+		return ret;
+	if (len && text[len - 1] == '\n')
+		len--;		/* the kernel's; a newline inside the name stays */
+	if (len > sizeof(comm) - 1)
+		len = sizeof(comm) - 1;
+	memcpy(comm, text, len);
+	comm[len] = '\0';
+	free(text);
+	for (i = first; i < r->count; i++)
+		memcpy(r->holders[i].comm, comm, sizeof(comm));
+	return 0;
+}
+
+/* Holders of a process we could not walk to the end are dropped, not trusted. */
+static int collect_pid(const struct inode_map *want, pid_t pid, struct scan_result *r)
+{
+	size_t first = r->count;
+	int ret;
+
+	ret = walk_fd_dir(want, pid, r);
+	if (!ret && r->count > first)
+		ret = fill_comm(r, first, pid);
+	if (ret)
+		r->count = first;
+	return ret;
+}
+
+static void count_failure(struct scan_result *r, pid_t pid, int err, bool warn)
+{
+	switch (err) {
+	case -ENOENT:
+	case -ESRCH:
+		r->stats.vanished++;
+		if (warn)
+			pr_warn("pid %d: no such process", (int)pid);
+		break;
+	case -EACCES:
+	case -EPERM:
+		r->stats.denied++;
+		if (warn)
+			pr_warn("pid %d: may not read its fd table: run as root or as its owner",
+				(int)pid);
+		break;
+	default:
+		r->stats.unreadable++;
+		if (warn)
+			pr_warn("pid %d: cannot read its fd table: %s", (int)pid, strerror(-err));
+		else
+			pr_verbose("pid %d: cannot read its fd table: %s", (int)pid,
+				   strerror(-err));
+		break;
+	}
+}
+
+static int collect_counted(const struct inode_map *want, pid_t pid, bool warn,
+			   struct scan_result *r)
+{
+	int ret = collect_pid(want, pid, r);
+
+	if (ret == -ENOMEM)
+		return ret;
+	if (ret)
+		count_failure(r, pid, ret, warn);
+	else
+		r->stats.procs++;
+	return 0;
+}
+
+static int collect_all(const struct inode_map *want, bool warn, struct scan_result *r)
+{
+	struct dirent *de;
+	int ret = 0;
+	DIR *dir;
+	pid_t pid;
+
+	dir = proc_opendir(".");
+	if (!dir)
+		return -errno;
+	for (;;) {
+		errno = 0;
+		de = readdir(dir);
+		if (!de) {
+			ret = errno ? -errno : 0;
+			break;
+		}
+		pid = proc_parse_pid(de->d_name);
+		if (!pid)
+			continue;
+		ret = collect_counted(want, pid, warn, r);
+		if (ret)
+			break;
+	}
+	closedir(dir);
+	return ret;
+}
+
+int fdtable_collect(const struct inode_map *want, const pid_t *pids, size_t npids,
+		    bool warn, struct scan_result *r)
+{
+	size_t i;
+	int ret;
+
+	if (!npids)
+		return collect_all(want, warn, r);
+	for (i = 0; i < npids; i++) {
+		ret = collect_counted(want, pids[i], warn, r);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}

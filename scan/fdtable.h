@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Who holds which socket: the /proc/PID/fd walk that maps a socket inode to
+ * every (pid, fd) holding it.  Only the inodes asked for are kept, looked up
+ * in a hash map, so walking 100,000 fds costs little more than the readlinks.
+ */
+#ifndef FDCLOSE_FDTABLE_H
+#define FDCLOSE_FDTABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "scan/scan.h"
+
+/* Open addressing over nonzero inodes (0 marks a free slot). */
+struct inode_map {
+	uint64_t *keys;
+	size_t *vals;
+	size_t mask;		/* slots - 1; slots is a power of two */
+	size_t count;
+};
+
+/* Sized for expected entries without rehashing; 0 or -ENOMEM. */
+int inode_map_init(struct inode_map *m, size_t expected);
+/* 0, -EINVAL for inode 0, -EEXIST (the old value stays), or -ENOSPC past expected. */
+int inode_map_put(struct inode_map *m, uint64_t inode, size_t val);
+bool inode_map_get(const struct inode_map *m, uint64_t inode, size_t *val);
+void inode_map_free(struct inode_map *m);
+
+/* Parses "KIND:[N]" (e.g. "socket:[12345]", "net:[4026531840]"); 0 or -EINVAL. */
+int parse_link_inode(const char *link, const char *kind, uint64_t *inode);
+
+/*
+ * Walks /proc/PID/fd of each pid, or of every process when npids is 0, and
+ * appends a holder (comm read, sock set to the map's value) for every fd
+ * whose socket is in want.  Processes that vanish, deny access or fail
+ * otherwise are counted in r->stats and passed over quietly, or with a
+ * warning naming them when warn is set (the user asked for those pids).
+ * Holders come out in walk order.  0, -ENOMEM, or -errno when the proc root
+ * cannot be listed.
+ */
+int fdtable_collect(const struct inode_map *want, const pid_t *pids, size_t npids,
+		    bool warn, struct scan_result *r);
+
+#endif
