@@ -4,11 +4,14 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "scan/proc.h"
 
 static int root_fd = -1;
+static const char *root_path = "/proc";
 
 void proc_reset(void)
 {
@@ -26,6 +29,7 @@ int proc_root(void)
 	root = getenv(PROC_ROOT_ENV);
 	if (!root || !*root)
 		root = "/proc";
+	root_path = root;
 	root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (root_fd < 0)
 		return -errno;
@@ -210,6 +214,33 @@ int proc_read_all(char **buf, size_t *len, const char *fmt, ...)
 	ret = slurp(fd, buf, len);
 	close(fd);
 	return ret;
+}
+
+ssize_t proc_getxattr(const char *name, char *buf, size_t size, const char *fmt, ...)
+{
+	char rel[256], path[PATH_MAX];
+	int root = proc_root();
+	va_list ap;
+	ssize_t n;
+	int ret;
+
+	if (root < 0)
+		return root;
+	if (size == 0)
+		return -EINVAL;
+	va_start(ap, fmt);
+	ret = format_path(rel, sizeof(rel), fmt, ap);
+	va_end(ap);
+	if (ret)
+		return ret;
+	/* There is no getxattrat() in this libc: build the path from the root. */
+	if (snprintf(path, sizeof(path), "%s/%s", root_path, rel) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	n = getxattr(path, name, buf, size - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return n;
 }
 
 pid_t proc_parse_pid(const char *name)

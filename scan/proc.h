@@ -39,6 +39,10 @@ int proc_stat(struct stat *st, const char *fmt, ...) __attribute__((format(print
 int proc_read_all(char **buf, size_t *len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* getxattr(2) through the link; the value's length (NUL-terminated), or -errno. */
+ssize_t proc_getxattr(const char *name, char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 /* Parses a decimal pid directory name; returns the pid or 0 if not a pid. */
 pid_t proc_parse_pid(const char *name);
 

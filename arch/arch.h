@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What differs by CPU, behind one interface.  The Makefile compiles exactly
+ * one arch/$(ARCH).c; nothing in injector/ or scan/ tests an architecture
+ * macro.  A personality is a syscall ABI (x86_64, or i386 tracees on an
+ * x86_64 kernel), told apart by the size of the register image that
+ * PTRACE_GETREGSET NT_PRSTATUS returns for the thread.
+ */
+#ifndef FDCLOSE_ARCH_H
+#define FDCLOSE_ARCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Big enough for the NT_PRSTATUS image of every supported personality. */
+#define ARCH_REGS_MAX 512
+#define ARCH_INSN_MAX 8
+
+/* A thread's general registers exactly as NT_PRSTATUS gives them. */
+struct arch_regs {
+	union {
+		uint8_t bytes[ARCH_REGS_MAX];
+		uint64_t align;
+	};
+	size_t len;
+};
+
+enum arch_sysno {
+	SYSNO_CLOSE,
+	SYSNO_DUP3,
+	SYSNO_FCNTL,
+	SYSNO_SHUTDOWN,
+	SYSNO_MMAP,
+	SYSNO_MUNMAP,
+	SYSNO_RESTART_SYSCALL,
+	SYSNO_COUNT
+};
+
+struct arch_personality {
+	const char *name;
+	size_t regs_len;		/* NT_PRSTATUS size that selects it */
+	unsigned int word_size;		/* bytes in a pointer of the tracee */
+	/* The instruction that enters the kernel, as bytes and as capstone sees it. */
+	uint8_t syscall_insn[ARCH_INSN_MAX];
+	size_t syscall_insn_len;
+	int cs_arch;
+	int cs_mode;
+	unsigned int cs_syscall_id;
+	/* Syscall numbers of this ABI; -1 where the ABI has none. */
+	long sysno[SYSNO_COUNT];
+
+	/* Returns the program counter. */
+	uint64_t (*get_pc)(const struct arch_regs *regs);
+	/* Returns the syscall number the thread was in, or -1 when in none. */
+	long (*get_syscall_nr)(const struct arch_regs *regs);
+	/* Returns the syscall result register, sign-extended. */
+	int64_t (*get_result)(const struct arch_regs *regs);
+	/*
+	 * Turns regs into "execute syscall nr(args) at pc": the number and
+	 * arguments in their registers, and no syscall in progress so the
+	 * kernel's restart logic leaves the image alone.
+	 */
+	void (*set_syscall)(struct arch_regs *regs, uint64_t pc, long nr,
+			    const uint64_t args[6]);
+	/*
+	 * Rewrites a saved image taken at a ptrace stop inside signal handling
+	 * into the form the kernel would have given it on its way back to
+	 * user space with no signal delivered: an interrupted syscall that
+	 * asks to be restarted is rewound to run again (or to run
+	 * restart_syscall).  Returns true when it restarted something.
+	 */
+	bool (*apply_restart)(struct arch_regs *regs);
+};
+
+/* Returns the personality whose register image has that size, or NULL. */
+const struct arch_personality *arch_personality_for(size_t regs_len);
+/* The native personality, for messages and unit tests. */
+const struct arch_personality *arch_native(void);
+/* Every personality this build knows, NULL-terminated. */
+extern const struct arch_personality *const arch_personalities[];
+
+#endif

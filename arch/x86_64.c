@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * x86_64 and its i386 personality.  Each ABI is described as data: where its
+ * registers sit in the NT_PRSTATUS image and which numbers its syscalls have.
+ */
+#include <string.h>
+
+#include <capstone/capstone.h>
+
+#include "arch/arch.h"
+
+/* The kernel's internal restart codes (include/linux/errno.h). */
+#define ERESTARTSYS		512
+#define ERESTARTNOINTR		513
+#define ERESTARTNOHAND		514
+#define ERESTART_RESTARTBLOCK	516
+
+struct reg_layout {
+	unsigned int word;	/* register width in the image, bytes */
+	unsigned int pc;	/* offsets, in words */
+	unsigned int result;	/* the syscall number on entry, result on exit */
+	unsigned int orig;	/* the syscall in progress, -1 for none */
+	unsigned int args[6];
+	long nr_restart_syscall;
+};
+
+/* struct user_regs_struct of x86_64 (arch/x86/include/asm/user_64.h). */
+static const struct reg_layout x86_64_layout = {
+	.word = 8,
+	.pc = 16,		/* rip */
+	.result = 10,		/* rax */
+	.orig = 15,		/* orig_rax */
+	.args = { 14, 13, 12, 7, 9, 8 },	/* rdi rsi rdx r10 r8 r9 */
+	.nr_restart_syscall = 219,
+};
+
+/* struct user_regs_struct of i386 (arch/x86/include/asm/user_32.h). */
+static const struct reg_layout i386_layout = {
+	.word = 4,
+	.pc = 12,		/* eip */
+	.result = 6,		/* eax */
+	.orig = 11,		/* orig_eax */
+	.args = { 0, 1, 2, 3, 4, 5 },	/* ebx ecx edx esi edi ebp */
+	.nr_restart_syscall = 0,
+};
+
+static uint64_t reg_get(const struct reg_layout *l, const struct arch_regs *r,
+			unsigned int idx)
+{
+	if (l->word == 8) {
+		uint64_t v;
+
+		memcpy(&v, r->bytes + idx * 8, 8);
+		return v;
+	} else {
+		uint32_t v;
+
+		memcpy(&v, r->bytes + idx * 4, 4);
+		return v;
+	}
+}
+
+/* A register read as a signed value of its own width. */
+static int64_t reg_get_signed(const struct reg_layout *l, const struct arch_regs *r,
+			      unsigned int idx)
+{
+	uint64_t v = reg_get(l, r, idx);
+
+	return l->word == 8 ? (int64_t)v : (int64_t)(int32_t)(uint32_t)v;
+}
+
+static void reg_set(const struct reg_layout *l, struct arch_regs *r, unsigned int idx,
+		    uint64_t v)
+{
+	if (l->word == 8) {
+		memcpy(r->bytes + idx * 8, &v, 8);
+	} else {
+		uint32_t v32 = (uint32_t)v;
+
+		memcpy(r->bytes + idx * 4, &v32, 4);
+	}
+}
+
+static void layout_set_syscall(const struct reg_layout *l, struct arch_regs *r,
+			       uint64_t pc, long nr, const uint64_t args[6])
+{
+	unsigned int i;
+
+	reg_set(l, r, l->pc, pc);
+	reg_set(l, r, l->result, (uint64_t)nr);
+	reg_set(l, r, l->orig, (uint64_t)-1);
+	for (i = 0; i < 6; i++)
+		reg_set(l, r, l->args[i], args[i]);
+}
+
+/*
+ * At a ptrace stop inside signal handling the kernel has not yet applied its
+ * restart rules (arch/x86/kernel/signal.c); with no signal to deliver it
+ * would re-execute the syscall instruction, or restart_syscall for calls
+ * that keep their own state, such as the remaining time of a nanosleep.
+ * orig is then set to -1 so applying this twice is harmless.
+ */
+static bool layout_apply_restart(const struct reg_layout *l, struct arch_regs *r)
+{
+	int64_t orig = reg_get_signed(l, r, l->orig);
+	int64_t result = reg_get_signed(l, r, l->result);
+	uint64_t pc = reg_get(l, r, l->pc);
+
+	if (orig < 0)
+		return false;
+	switch (result) {
+	case -ERESTARTSYS:
+	case -ERESTARTNOINTR:
+	case -ERESTARTNOHAND:
+		reg_set(l, r, l->result, (uint64_t)orig);
+		break;
+	case -ERESTART_RESTARTBLOCK:
+		reg_set(l, r, l->result, (uint64_t)l->nr_restart_syscall);
+		break;
+	default:
+		return false;
+	}
+	reg_set(l, r, l->pc, pc - 2);	/* syscall and int $0x80 are both 2 bytes */
+	reg_set(l, r, l->orig, (uint64_t)-1);
+	return true;
+}
+
+#define DEFINE_ACCESSORS(abi)							\
+static uint64_t abi##_get_pc(const struct arch_regs *r)				\
+{										\
+	return reg_get(&abi##_layout, r, abi##_layout.pc);			\
+}										\
+static long abi##_get_syscall_nr(const struct arch_regs *r)			\
+{										\
+	int64_t nr = reg_get_signed(&abi##_layout, r, abi##_layout.orig);	\
+	return nr < 0 ? -1 : (long)nr;						\
+}										\
+static int64_t abi##_get_result(const struct arch_regs *r)			\
+{										\
+	return reg_get_signed(&abi##_layout, r, abi##_layout.result);		\
+}										\
+static void abi##_set_syscall(struct arch_regs *r, uint64_t pc, long nr,	\
+			      const uint64_t args[6])				\
+{										\
+	layout_set_syscall(&abi##_layout, r, pc, nr, args);			\
+}										\
+static bool abi##_apply_restart(struct arch_regs *r)				\
+{										\
+	return layout_apply_restart(&abi##_layout, r);				\
+}
+
+DEFINE_ACCESSORS(x86_64)
+DEFINE_ACCESSORS(i386)
+
+static const struct arch_personality x86_64_personality = {
+	.name = "x86_64",
+	.regs_len = 27 * 8,
+	.word_size = 8,
+	.syscall_insn = { 0x0f, 0x05 },
+	.syscall_insn_len = 2,
+	.cs_arch = CS_ARCH_X86,
+	.cs_mode = CS_MODE_64,
+	.cs_syscall_id = X86_INS_SYSCALL,
+	.sysno = {
+		[SYSNO_CLOSE] = 3,
+		[SYSNO_DUP3] = 292,
+		[SYSNO_FCNTL] = 72,
+		[SYSNO_SHUTDOWN] = 48,
+		[SYSNO_MMAP] = 9,
+		[SYSNO_MUNMAP] = 11,
+		[SYSNO_RESTART_SYSCALL] = 219,
+	},
+	.get_pc = x86_64_get_pc,
+	.get_syscall_nr = x86_64_get_syscall_nr,
+	.get_result = x86_64_get_result,
+	.set_syscall = x86_64_set_syscall,
+	.apply_restart = x86_64_apply_restart,
+};
+
+/* An i386 process on an x86_64 kernel enters the kernel with int $0x80. */
+static const struct arch_personality i386_personality = {
+	.name = "i386",
+	.regs_len = 17 * 4,
+	.word_size = 4,
+	.syscall_insn = { 0xcd, 0x80 },
+	.syscall_insn_len = 2,
+	.cs_arch = CS_ARCH_X86,
+	.cs_mode = CS_MODE_32,
+	.cs_syscall_id = X86_INS_INT,
+	.sysno = {
+		[SYSNO_CLOSE] = 6,
+		[SYSNO_DUP3] = 330,
+		[SYSNO_FCNTL] = 55,
+		[SYSNO_SHUTDOWN] = 373,
+		[SYSNO_MMAP] = 192,	/* mmap2: the offset is in pages */
+		[SYSNO_MUNMAP] = 91,
+		[SYSNO_RESTART_SYSCALL] = 0,
+	},
+	.get_pc = i386_get_pc,
+	.get_syscall_nr = i386_get_syscall_nr,
+	.get_result = i386_get_result,
+	.set_syscall = i386_set_syscall,
+	.apply_restart = i386_apply_restart,
+};
+
+const struct arch_personality *const arch_personalities[] = {
+	&x86_64_personality,
+	&i386_personality,
+	NULL,
+};
+
+const struct arch_personality *arch_personality_for(size_t regs_len)
+{
+	const struct arch_personality *const *p;
+
+	for (p = arch_personalities; *p; p++)
+		if ((*p)->regs_len == regs_len)
+			return *p;
+	return NULL;
+}
+
+const struct arch_personality *arch_native(void)
+{
+	return &x86_64_personality;
+}

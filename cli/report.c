@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/report.h"
+#include "common/diag.h"
+#include "common/json.h"
+
+static const char *const result_verbs[] = {
+	[OP_PENDING] = "did not close",
+	[OP_CLOSED] = "closed",
+	[OP_WOULD_CLOSE] = "would close",
+	[OP_SKIPPED] = "skipped",
+	[OP_REFUSED] = "refused to close",
+	[OP_FAILED] = "failed to close",
+};
+
+/* Why a target was not closed, in words; "" when it was. */
+static void reason(const struct op_target *t, char *buf, size_t size)
+{
+	if (t->why[0]) {
+		snprintf(buf, size, "%s", t->why);
+	} else if (t->result == OP_SKIPPED) {
+		snprintf(buf, size, "%s", t->error == -ENOENT ?
+			 "the process closed it meanwhile" :
+			 "the number now refers to another object");
+	} else if (t->result == OP_FAILED || t->result == OP_PENDING) {
+		snprintf(buf, size, "%s", strerror(t->error < 0 ? -t->error : t->error));
+	} else {
+		buf[0] = '\0';
+	}
+}
+
+static void print_text(const struct target_info *ti, const struct op_target *t)
+{
+	char what[512], why[256];
+
+	fd_summary(&t->desc, what, sizeof(what));
+	reason(t, why, sizeof(why));
+	if (t->result == OP_CLOSED || t->result == OP_WOULD_CLOSE) {
+		if (diag_quiet)
+			return;
+		printf("%s fd %d in pid %d (%s): %s%s%s\n", result_verbs[t->result], t->desc.fd,
+		       ti->pid, ti->comm, what, t->held_by[0] ? "; " : "", t->held_by);
+		return;
+	}
+	if (t->result == OP_SKIPPED) {
+		if (!diag_quiet)
+			printf("skipped fd %d in pid %d (%s): %s\n", t->desc.fd, ti->pid,
+			       ti->comm, why);
+		return;
+	}
+	if (t->desc.link[0])
+		pr_err("%s fd %d in pid %d (%s): %s: %s", result_verbs[t->result], t->desc.fd,
+		       ti->pid, ti->comm, what, why);
+	else
+		pr_err("%s fd %d in pid %d (%s): %s", result_verbs[t->result], t->desc.fd,
+		       ti->pid, ti->comm, why);
+}
+
+static void add_tcp_fields(struct json_line *j, const struct tcp_sock *s)
+{
+	char ep[TCP_ENDPOINT_LEN];
+
+	json_add_u64(j, "inode", s->inode);
+	json_add_u64(j, "netns", s->netns);
+	tcp_format_endpoint(ep, sizeof(ep), s->family, s->local_addr, s->local_port);
+	json_add_str(j, "local", ep);
+	tcp_format_endpoint(ep, sizeof(ep), s->family, s->remote_addr, s->remote_port);
+	json_add_str(j, "remote", ep);
+	json_add_str(j, "state", tcp_state_name(s->state));
+	json_add_u64(j, "recv_q", s->rx_queue);
+	json_add_u64(j, "send_q", s->tx_queue);
+}
+
+static int print_json(struct json_line *j, const struct target_info *ti,
+		      const struct op_target *t, const struct op_stats *stats)
+{
+	char what[512], why[256];
+
+	fd_summary(&t->desc, what, sizeof(what));
+	reason(t, why, sizeof(why));
+	json_begin(j);
+	json_add_i64(j, "pid", ti->pid);
+	json_add_i64(j, "fd", t->desc.fd);
+	json_add_str(j, "comm", ti->comm);
+	json_add_str(j, "what", t->desc.link[0] ? what : "");
+	if (t->desc.kind == FDK_TCP)
+		add_tcp_fields(j, &t->desc.tcp);
+	json_add_str(j, "result", op_result_name(t->result));
+	if (why[0])
+		json_add_str(j, "error", why);
+	else
+		json_add_null(j, "error");
+	if (t->held_by[0])
+		json_add_str(j, "held_by", t->held_by);
+	if (t->result == OP_CLOSED)
+		json_add_i64(j, "frozen_us", stats->frozen_us);
+	return json_end(j, stdout);
+}
+
+void report_targets(const struct options *opt, const struct target_info *ti,
+		    const struct op_target *targets, size_t n, const struct op_stats *stats)
+{
+	struct json_line j = { 0 };
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!opt->json)
+			print_text(ti, &targets[i]);
+		else if (print_json(&j, ti, &targets[i], stats))
+			pr_errno(ENOMEM, "writing JSON");
+	}
+	json_free(&j);
+	if (stats->threads)
+		pr_verbose("pid %d (%s): %zu thread(s) frozen for %lld us, %zu syscall(s) injected",
+			   ti->pid, ti->comm, stats->threads, stats->frozen_us,
+			   stats->injections);
+	fflush(stdout);
+}
+
+void report_note_holders(struct op_target *targets, const struct scan_result *others)
+{
+	size_t i;
+
+	for (i = 0; i < others->count; i++) {
+		const struct holder *h = &others->holders[i];
+		struct op_target *t = &targets[h->sock];
+		size_t len = strlen(t->held_by);
+
+		if (len == 0)
+			len = (size_t)snprintf(t->held_by, sizeof(t->held_by),
+					       "socket still held by");
+		if (len < sizeof(t->held_by))
+			snprintf(t->held_by + len, sizeof(t->held_by) - len, "%s pid %d (%s) fd %d",
+				 len > 20 ? "," : "", h->pid, h->comm, h->fd);
+	}
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Reporting what was done to each fd: a line of text or a JSON object each. */
+#ifndef FDCLOSE_REPORT_H
+#define FDCLOSE_REPORT_H
+
+#include <stddef.h>
+
+#include "cli/cli.h"
+#include "injector/ops.h"
+#include "injector/target.h"
+
+void report_targets(const struct options *opt, const struct target_info *ti,
+		    const struct op_target *targets, size_t n, const struct op_stats *stats);
+/* Records in each closed target which other (pid, fd) still hold its socket. */
+void report_note_holders(struct op_target *targets, const struct scan_result *others);
+
+#endif

@@ -1,0 +1,413 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Seize every thread of a process and put it all back.
+ *
+ * PTRACE_SEIZE + PTRACE_INTERRUPT stops a thread without sending SIGSTOP, so
+ * a job-control state is never invented or lost.  Only the worker thread
+ * ever runs while frozen; every other thread keeps its registers untouched
+ * and is detached exactly as it stopped.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sched.h>
+#include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/uio.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/diag.h"
+#include "injector/internal.h"
+#include "scan/proc.h"
+
+/* How long thaw() waits for a thread that never stopped before leaving it. */
+#define LATE_STOP_GRACE_NS (100 * 1000000LL)
+#define DEADLINE_TICK_US 5000
+
+/* Interrupts a blocking waitpid() once a deadline has passed; nothing else. */
+static void on_deadline_tick(int sig)
+{
+	(void)sig;
+}
+
+void injector_init(void)
+{
+	struct sigaction sa = { .sa_handler = on_deadline_tick };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART: waitpid returns EINTR */
+}
+
+/*
+ * While a target is held, SIGALRM ticks every DEADLINE_TICK_US after the
+ * window's timeout, so a blocking waitpid() never outlives its deadline by
+ * more than a tick, and the fast path stays one syscall per wait.
+ */
+static void deadline_arm(unsigned int timeout_ms)
+{
+	struct itimerval it = {
+		.it_value = { .tv_sec = timeout_ms / 1000,
+			      .tv_usec = (timeout_ms % 1000) * 1000 },
+		.it_interval = { .tv_usec = DEADLINE_TICK_US },
+	};
+
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/*
+ * Every thread we release or interrupt is woken, and on a small machine a
+ * woken thread preempts fdclose before it reaches the next thread: the
+ * window of a 64-thread process grew threefold that way.  So while a target
+ * is held fdclose runs SCHED_FIFO at the lowest RT priority when allowed
+ * (it only ever blocks in waitpid, never spins), else at nice -20.
+ */
+static void sched_boost(struct frozen *fz)
+{
+	struct sched_param fifo = { .sched_priority = 1 };
+
+	fz->sched_policy = sched_getscheduler(0);
+	if (fz->sched_policy >= 0 && sched_getparam(0, &fz->sched_param) == 0 &&
+	    sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &fifo) == 0) {
+		fz->sched_boosted = BOOST_FIFO;
+		return;
+	}
+	errno = 0;
+	fz->nice = getpriority(PRIO_PROCESS, 0);
+	if (errno == 0 && setpriority(PRIO_PROCESS, 0, -20) == 0)
+		fz->sched_boosted = BOOST_NICE;
+}
+
+static void sched_unboost(struct frozen *fz)
+{
+	if (fz->sched_boosted == BOOST_FIFO)
+		sched_setscheduler(0, fz->sched_policy, &fz->sched_param);
+	else if (fz->sched_boosted == BOOST_NICE)
+		setpriority(PRIO_PROCESS, 0, fz->nice);
+	fz->sched_boosted = BOOST_NONE;
+}
+
+static void deadline_disarm(void)
+{
+	struct itimerval off = { 0 };
+
+	setitimer(ITIMER_REAL, &off, NULL);
+}
+
+void signals_hold(sigset_t *old)
+{
+	sigset_t hold;
+
+	sigemptyset(&hold);
+	sigaddset(&hold, SIGINT);
+	sigaddset(&hold, SIGTERM);
+	sigaddset(&hold, SIGHUP);
+	sigaddset(&hold, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &hold, old);
+}
+
+void signals_release(const sigset_t *old)
+{
+	sigprocmask(SIG_SETMASK, old, NULL);
+}
+
+int wait_tid(pid_t tid, long long deadline_ns, int *status)
+{
+	for (;;) {
+		pid_t r;
+
+		if (clock_now_ns() > deadline_ns)
+			return -ETIMEDOUT;
+		r = waitpid(tid, status, __WALL);
+		if (r == tid)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
+long long frozen_deadline(const struct frozen *fz)
+{
+	return clock_now_ns() + (long long)fz->timeout_ms * 1000000LL;
+}
+
+int regs_get(pid_t tid, struct arch_regs *regs)
+{
+	struct iovec iov = { .iov_base = regs->bytes, .iov_len = sizeof(regs->bytes) };
+
+	if (ptrace(PTRACE_GETREGSET, tid, (void *)NT_PRSTATUS, &iov))
+		return -errno;
+	regs->len = iov.iov_len;
+	return 0;
+}
+
+int regs_set(pid_t tid, const struct arch_regs *regs)
+{
+	struct iovec iov = { .iov_base = (void *)regs->bytes, .iov_len = regs->len };
+
+	return ptrace(PTRACE_SETREGSET, tid, (void *)NT_PRSTATUS, &iov) ? -errno : 0;
+}
+
+static struct frozen_thread *find_thread(struct frozen *fz, pid_t tid)
+{
+	size_t i;
+
+	for (i = 0; i < fz->count; i++)
+		if (fz->threads[i].tid == tid)
+			return &fz->threads[i];
+	return NULL;
+}
+
+static int add_thread(struct frozen *fz, pid_t tid)
+{
+	struct frozen_thread *t;
+
+	if (fz->count == fz->cap) {
+		size_t cap = fz->cap ? fz->cap * 2 : 8;
+		struct frozen_thread *bigger = realloc(fz->threads, cap * sizeof(*bigger));
+
+		if (!bigger)
+			return -ENOMEM;
+		fz->threads = bigger;
+		fz->cap = cap;
+	}
+	t = &fz->threads[fz->count++];
+	memset(t, 0, sizeof(*t));
+	t->tid = tid;
+	return 0;
+}
+
+/*
+ * A main thread that called pthread_exit() is a zombie and refuses SEIZE
+ * with EPERM while the rest of the process lives on; the fd table is
+ * shared, so the other threads are enough.
+ */
+static bool thread_is_zombie(pid_t pid, pid_t tid)
+{
+	char buf[512], *paren;
+	int fd = proc_open(0, "%d/task/%d/stat", pid, tid);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	paren = strrchr(buf, ')');
+	return paren && (paren[2] == 'Z' || paren[2] == 'X');
+}
+
+static int seize_thread(struct frozen *fz, pid_t tid)
+{
+	int ret;
+
+	if (ptrace(PTRACE_SEIZE, tid, NULL, (void *)(long)PTRACE_O_TRACESYSGOOD)) {
+		ret = -errno;
+		if (ret == -ESRCH)
+			return 0;	/* exited since the listing */
+		if (ret == -EPERM && thread_is_zombie(fz->pid, tid))
+			return 0;
+		return ret;
+	}
+	ret = add_thread(fz, tid);
+	if (ret) {
+		ptrace(PTRACE_DETACH, tid, NULL, NULL);
+		return ret;
+	}
+	if (ptrace(PTRACE_INTERRUPT, tid, NULL, NULL) && errno != ESRCH)
+		return -errno;
+	return 1;
+}
+
+/*
+ * Seizes the threads not yet held; returns how many, or -errno.  The task
+ * directory stays open across rounds and is re-read from offset 0: raw
+ * getdents64 keeps the frozen window free of stdio's extra syscalls.
+ */
+static int seize_new_threads(struct frozen *fz)
+{
+	char buf[16384];
+	int added = 0;
+	ssize_t n;
+
+	if (lseek(fz->task_fd, 0, SEEK_SET) < 0)
+		return -errno;
+	while ((n = syscall(SYS_getdents64, fz->task_fd, buf, sizeof(buf))) > 0) {
+		ssize_t off = 0;
+
+		while (off < n) {
+			struct dirent64 *de = (struct dirent64 *)(buf + off);
+			pid_t tid = proc_parse_pid(de->d_name);
+			int ret;
+
+			off += de->d_reclen;
+			if (!tid || find_thread(fz, tid))
+				continue;
+			if (!fz->count)
+				clock_gettime(CLOCK_MONOTONIC, &fz->frozen_at);
+			ret = seize_thread(fz, tid);
+			if (ret < 0)
+				return ret;
+			added += ret;
+		}
+	}
+	return n < 0 ? -errno : added;
+}
+
+static void note_stop(struct frozen_thread *t, int status)
+{
+	if (WIFEXITED(status) || WIFSIGNALED(status)) {
+		t->stop = STOP_GONE;
+	} else if (status >> 16 == PTRACE_EVENT_STOP) {
+		t->stop = STOP_EVENT;
+	} else {
+		/* Dequeued a signal just before our interrupt: hand it back at detach. */
+		t->stop = STOP_SIGNAL;
+		t->signal = WSTOPSIG(status);
+	}
+}
+
+static int wait_all_stopped(struct frozen *fz, long long deadline)
+{
+	size_t i;
+
+	for (i = 0; i < fz->count; i++) {
+		struct frozen_thread *t = &fz->threads[i];
+		int status, ret;
+
+		if (t->stop != STOP_NONE)
+			continue;
+		ret = wait_tid(t->tid, deadline, &status);
+		if (ret == -ECHILD) {
+			t->stop = STOP_GONE;
+			continue;
+		}
+		if (ret)
+			return ret;
+		note_stop(t, status);
+	}
+	return 0;
+}
+
+static bool any_thread_held(const struct frozen *fz)
+{
+	size_t i;
+
+	for (i = 0; i < fz->count; i++)
+		if (fz->threads[i].stop == STOP_EVENT || fz->threads[i].stop == STOP_SIGNAL)
+			return true;
+	return false;
+}
+
+int freeze(struct frozen *fz, pid_t pid, unsigned int timeout_ms)
+{
+	long long deadline;
+	int ret, round;
+
+	memset(fz, 0, sizeof(*fz));
+	fz->pid = pid;
+	fz->timeout_ms = timeout_ms;
+	fz->task_fd = proc_open(O_RDONLY | O_DIRECTORY, "%d/task", pid);
+	if (fz->task_fd < 0)
+		return fz->task_fd == -ENOENT ? -ESRCH : fz->task_fd;
+	deadline = frozen_deadline(fz);
+	deadline_arm(timeout_ms);
+	sched_boost(fz);
+	/* Once every known thread is stopped none can start another: a quiet re-read ends it. */
+	for (round = 0;; round++) {
+		ret = seize_new_threads(fz);
+		if (ret < 0)
+			goto thaw_seized;
+		if (ret == 0 && round > 0)
+			break;
+		ret = wait_all_stopped(fz, deadline);
+		if (ret)
+			goto thaw_seized;
+	}
+	if (!any_thread_held(fz)) {
+		ret = -ESRCH;
+		goto thaw_seized;
+	}
+	return 0;
+
+thaw_seized:
+	thaw(fz);
+	return ret;
+}
+
+/* A thread we interrupted but that never stopped cannot be detached running. */
+static void detach_late(struct frozen_thread *t)
+{
+	int status;
+
+	if (wait_tid(t->tid, clock_now_ns() + LATE_STOP_GRACE_NS, &status)) {
+		pr_warn("thread %d did not stop in time; it is released when fdclose exits",
+			t->tid);
+		return;
+	}
+	note_stop(t, status);
+}
+
+static int restore_thread(struct frozen *fz, struct frozen_thread *t)
+{
+	int ret = 0;
+
+	if (t->regs_saved) {
+		struct arch_regs regs = t->regs;
+
+		fz->arch->apply_restart(&regs);
+		ret = regs_set(t->tid, &regs);
+	}
+	if (t->sigmask_saved &&
+	    ptrace(PTRACE_SETSIGMASK, t->tid, (void *)sizeof(t->sigmask), &t->sigmask) && !ret)
+		ret = -errno;
+	return ret;
+}
+
+int thaw(struct frozen *fz)
+{
+	int first_err = 0;
+	size_t i;
+
+	for (i = fz->count; i-- > 0;) {
+		struct frozen_thread *t = &fz->threads[i];
+		int ret;
+
+		if (t->stop == STOP_NONE)
+			detach_late(t);
+		if (t->stop != STOP_EVENT && t->stop != STOP_SIGNAL)
+			continue;
+		ret = restore_thread(fz, t);
+		if (ptrace(PTRACE_DETACH, t->tid, NULL,
+			   (void *)(long)(t->stop == STOP_SIGNAL ? t->signal : 0)) && !ret)
+			ret = errno == ESRCH ? 0 : -errno;
+		if (ret && !first_err)
+			first_err = ret;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &fz->thawed_at);
+	sched_unboost(fz);
+	deadline_disarm();
+	if (fz->task_fd >= 0)
+		close(fz->task_fd);
+	fz->task_fd = -1;
+	if (fz->stop_after_thaw)
+		kill(fz->pid, SIGSTOP);
+	free(fz->threads);
+	fz->threads = NULL;
+	fz->worker = NULL;
+	fz->count = fz->cap = 0;
+	return first_err;
+}
+
+long long frozen_us(const struct frozen *fz)
+{
+	return timespec_diff_us(&fz->frozen_at, &fz->thawed_at);
+}

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * How to act: run syscalls inside a frozen process.  Arch-neutral; what
+ * differs by CPU comes from arch/arch.h.
+ *
+ *   freeze()   seize every thread (PTRACE_SEIZE + PTRACE_INTERRUPT, no SIGSTOP)
+ *   rsyscall() run one syscall on one thread, give back its result
+ *   thaw()     put back registers and signal masks, detach every thread
+ */
+#ifndef FDCLOSE_INJECTOR_H
+#define FDCLOSE_INJECTOR_H
+
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "arch/arch.h"
+
+enum thread_stop {
+	STOP_NONE,		/* seized, not (yet) stopped */
+	STOP_EVENT,		/* PTRACE_EVENT_STOP: interrupt or group stop */
+	STOP_SIGNAL,		/* signal-delivery stop: resume with that signal */
+	STOP_GONE,		/* exited while we held it */
+};
+
+struct frozen_thread {
+	pid_t tid;
+	enum thread_stop stop;
+	int signal;		/* STOP_SIGNAL: the signal to hand back */
+	bool sigmask_saved;
+	uint64_t sigmask;	/* the thread's own mask, put back at thaw */
+	bool regs_saved;
+	struct arch_regs regs;	/* as found, put back at thaw */
+};
+
+enum sched_boost {
+	BOOST_NONE,
+	BOOST_FIFO,
+	BOOST_NICE,
+};
+
+struct frozen {
+	pid_t pid;
+	unsigned int timeout_ms;
+	int task_fd;		/* /proc/PID/task, re-read until no thread is new */
+	struct frozen_thread *threads;
+	size_t count;
+	size_t cap;
+	/* The thread that runs our syscalls, once chosen. */
+	struct frozen_thread *worker;
+	const struct arch_personality *arch;
+	uint64_t site;		/* address of a verified syscall instruction */
+	size_t injections;
+	bool stop_after_thaw;	/* a SIGSTOP arrived mid-window: send it again */
+	/* fdclose's own scheduling, raised for the window and put back. */
+	enum sched_boost sched_boosted;
+	int sched_policy;
+	struct sched_param sched_param;
+	int nice;
+	struct timespec frozen_at;
+	struct timespec thawed_at;
+};
+
+/* Call once at start-up: waits on tracees rely on SIGCHLD being blocked. */
+void injector_init(void);
+/* Readies the instruction decoder for arch before any target is frozen; 0 or -errno. */
+int site_decoder_prepare(const struct arch_personality *arch);
+
+/*
+ * Stops every thread of pid, including threads born meanwhile.  Returns 0,
+ * or -errno with the process left as it was: -ESRCH (gone), -EPERM (may not
+ * trace it), -ETIMEDOUT (a thread did not stop in time).
+ */
+int freeze(struct frozen *fz, pid_t pid, unsigned int timeout_ms);
+/*
+ * Runs syscall sys(args) in the frozen process, numbered for the worker
+ * thread's personality.  Returns 0 when the syscall
+ * ran, with its return value (-errno included) in *result; or -errno when
+ * the injection itself failed, in which case *result is untouched.
+ */
+int rsyscall(struct frozen *fz, enum arch_sysno sys, const uint64_t args[6],
+	     int64_t *result);
+/* Puts everything back and detaches; returns 0 or the first -errno met. */
+int thaw(struct frozen *fz);
+/*
+ * fdclose holds SIGINT, SIGTERM, SIGHUP and SIGQUIT while a target is
+ * frozen, so they take effect only once it is restored.
+ */
+void signals_hold(sigset_t *old);
+void signals_release(const sigset_t *old);
+/* Microseconds from the first seize to the last detach. */
+long long frozen_us(const struct frozen *fz);
+
+#endif

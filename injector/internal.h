@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Shared inside injector/ only. */
+#ifndef FDCLOSE_INJECTOR_INTERNAL_H
+#define FDCLOSE_INJECTOR_INTERNAL_H
+
+#include "injector/injector.h"
+
+/* Waits for a stop or exit of tid until deadline_ns; 0, -ETIMEDOUT or -errno. */
+int wait_tid(pid_t tid, long long deadline_ns, int *status);
+long long frozen_deadline(const struct frozen *fz);
+int regs_get(pid_t tid, struct arch_regs *regs);
+int regs_set(pid_t tid, const struct arch_regs *regs);
+/* Finds and verifies a syscall instruction for fz->worker; 0 or -errno. */
+int site_find(struct frozen *fz);
+/* True when code starts with arch's syscall instruction, as capstone decodes it. */
+bool site_is_syscall(const struct arch_personality *arch, const uint8_t *code, size_t len,
+		     uint64_t addr);
+/* Offset of a syscall instruction in an ELF image's executable segment, or -errno. */
+long site_scan_code(const struct arch_personality *arch, const uint8_t *img, size_t len);
+
+#endif

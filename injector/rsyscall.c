@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Run one syscall inside a frozen thread.
+ *
+ * The worker thread gets every signal blocked for the window (a signal taken
+ * while it runs our syscall would build a handler frame over our registers),
+ * then executes the syscall instruction found by site_find() between a
+ * syscall-entry and a syscall-exit stop: no single-step, no breakpoint, so
+ * the target's SIGTRAP disposition is never consulted.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+
+#include "common/diag.h"
+#include "injector/internal.h"
+
+#define SYSCALL_STOP (SIGTRAP | 0x80)	/* with PTRACE_O_TRACESYSGOOD */
+
+/* A thread already in a syscall offers its own instruction: prefer it. */
+static struct frozen_thread *pick_worker(struct frozen *fz)
+{
+	struct frozen_thread *any = NULL;
+	size_t i;
+
+	for (i = 0; i < fz->count; i++) {
+		struct frozen_thread *t = &fz->threads[i];
+		const struct arch_personality *arch;
+		struct arch_regs regs;
+
+		if (t->stop != STOP_EVENT || regs_get(t->tid, &regs))
+			continue;
+		arch = arch_personality_for(regs.len);
+		if (!arch)
+			continue;
+		t->regs = regs;
+		if (!any)
+			any = t;
+		if (arch->get_syscall_nr(&regs) >= 0)
+			return t;
+	}
+	if (any)
+		return any;
+	for (i = 0; i < fz->count; i++)
+		if (fz->threads[i].stop == STOP_SIGNAL)
+			return &fz->threads[i];
+	return NULL;
+}
+
+/*
+ * A thread caught in a signal-delivery stop is turned into an ordinary
+ * interrupt stop: with every signal blocked, resuming it with its signal
+ * makes the kernel queue that signal again, siginfo intact, and the pending
+ * interrupt stops it before it reaches user space.
+ */
+static int requeue_signal(struct frozen *fz, struct frozen_thread *t)
+{
+	int status, ret;
+
+	if (ptrace(PTRACE_INTERRUPT, t->tid, NULL, NULL) ||
+	    ptrace(PTRACE_CONT, t->tid, NULL, (void *)(long)t->signal))
+		return -errno;
+	ret = wait_tid(t->tid, frozen_deadline(fz), &status);
+	if (ret)
+		return ret;
+	if (WIFEXITED(status) || WIFSIGNALED(status)) {
+		t->stop = STOP_GONE;
+		return -ESRCH;
+	}
+	if (status >> 16 != PTRACE_EVENT_STOP)
+		return -EPROTO;
+	t->stop = STOP_EVENT;
+	t->signal = 0;
+	return 0;
+}
+
+static int block_signals(struct frozen_thread *t)
+{
+	uint64_t all = ~0ULL;
+
+	if (ptrace(PTRACE_GETSIGMASK, t->tid, (void *)sizeof(t->sigmask), &t->sigmask))
+		return -errno;
+	t->sigmask_saved = true;
+	if (ptrace(PTRACE_SETSIGMASK, t->tid, (void *)sizeof(all), &all))
+		return -errno;
+	return 0;
+}
+
+static int prepare_worker(struct frozen *fz)
+{
+	struct frozen_thread *t = pick_worker(fz);
+	int ret;
+
+	if (!t)
+		return -ESRCH;
+	ret = block_signals(t);
+	if (ret)
+		return ret;
+	if (t->stop == STOP_SIGNAL) {
+		ret = requeue_signal(fz, t);
+		if (ret)
+			return ret;
+		ret = regs_get(t->tid, &t->regs);
+		if (ret)
+			return ret;
+	}
+	fz->arch = arch_personality_for(t->regs.len);
+	if (!fz->arch)
+		return -EOPNOTSUPP;
+	t->regs_saved = true;
+	fz->worker = t;
+	return site_find(fz);
+}
+
+/*
+ * Resumes the worker to its next syscall stop.  SIGSTOP cannot be blocked:
+ * if one arrives now it is held back and sent again after thaw().
+ */
+static int run_to_syscall_stop(struct frozen *fz)
+{
+	struct frozen_thread *t = fz->worker;
+	int status, ret;
+
+	for (;;) {
+		if (ptrace(PTRACE_SYSCALL, t->tid, NULL, NULL))
+			return -errno;
+		ret = wait_tid(t->tid, frozen_deadline(fz), &status);
+		if (ret)
+			return ret;
+		if (WIFEXITED(status) || WIFSIGNALED(status)) {
+			t->stop = STOP_GONE;
+			t->regs_saved = false;
+			return -ESRCH;
+		}
+		if (WSTOPSIG(status) == SYSCALL_STOP)
+			return 0;
+		if (status >> 16 == 0 && WSTOPSIG(status) == SIGSTOP)
+			fz->stop_after_thaw = true;
+	}
+}
+
+int rsyscall(struct frozen *fz, enum arch_sysno sys, const uint64_t args[6],
+	     int64_t *result)
+{
+	struct arch_regs regs;
+	long nr;
+	int ret;
+
+	if (!fz->worker) {
+		ret = prepare_worker(fz);
+		if (ret)
+			return ret;
+	}
+	nr = fz->arch->sysno[sys];
+	if (nr < 0)
+		return -ENOSYS;
+	regs = fz->worker->regs;
+	fz->arch->set_syscall(&regs, fz->site, nr, args);
+	ret = regs_set(fz->worker->tid, &regs);
+	if (ret)
+		return ret;
+	ret = run_to_syscall_stop(fz);		/* entry */
+	if (ret)
+		return ret;
+	ret = run_to_syscall_stop(fz);		/* exit */
+	if (ret)
+		return ret;
+	ret = regs_get(fz->worker->tid, &regs);
+	if (ret)
+		return ret;
+	fz->injections++;
+	*result = fz->arch->get_result(&regs);
+	return 0;
+}

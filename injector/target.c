@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/diag.h"
+#include "injector/target.h"
+#include "scan/proc.h"
+
+#define PF_KTHREAD 0x00200000UL	/* include/linux/sched.h */
+#define CAP_SYS_PTRACE_BIT 19
+
+static const char *status_field(const char *status, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = status;
+
+	while (p && *p) {
+		if (!strncmp(p, name, n) && p[n] == ':')
+			return p + n + 1 + strspn(p + n + 1, " \t");
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return NULL;
+}
+
+static long status_long(const char *status, const char *name, long fallback)
+{
+	const char *v = status_field(status, name);
+
+	return v ? strtol(v, NULL, 10) : fallback;
+}
+
+static void copy_comm(char *comm, const char *v)
+{
+	size_t n = v ? strcspn(v, "\n") : 0;
+
+	if (!n) {
+		snprintf(comm, COMM_LEN, "?");
+		return;
+	}
+	if (n >= COMM_LEN)
+		n = COMM_LEN - 1;
+	memcpy(comm, v, n);
+	comm[n] = '\0';
+}
+
+/* flags is the 9th field of stat, the 6th after the ")" that ends comm. */
+static bool is_kthread(pid_t pid)
+{
+	unsigned long flags = 0;
+	char *stat, *p;
+	size_t len;
+	int i;
+
+	if (proc_read_all(&stat, &len, "%d/stat", pid))
+		return false;
+	p = strrchr(stat, ')');
+	for (i = 0; p && i < 7; i++) {
+		p = strchr(p + 1, ' ');
+	}
+	if (p)
+		flags = strtoul(p + 1, NULL, 10);
+	free(stat);
+	return flags & PF_KTHREAD;
+}
+
+int target_inspect(pid_t pid, struct target_info *ti)
+{
+	const char *state;
+	char *status;
+	size_t len;
+	int ret;
+
+	memset(ti, 0, sizeof(*ti));
+	ti->pid = pid;
+	ret = proc_read_all(&status, &len, "%d/status", pid);
+	if (ret)
+		return ret == -ENOENT ? -ESRCH : ret;
+	if (status_long(status, "Tgid", pid) != pid) {
+		free(status);
+		return -ESRCH;	/* a thread id, not a process */
+	}
+	copy_comm(ti->comm, status_field(status, "Name"));
+	state = status_field(status, "State");
+	ti->state = state ? *state : '?';
+	ti->tracer = (pid_t)status_long(status, "TracerPid", 0);
+	ti->uid = (uid_t)status_long(status, "Uid", 0);
+	ti->seccomp = (int)status_long(status, "Seccomp", 0);
+	ti->threads = (unsigned int)status_long(status, "Threads", 1);
+	free(status);
+	ti->kthread = is_kthread(pid);
+	return 0;
+}
+
+void target_comm(pid_t pid, char *comm)
+{
+	char buf[64];
+	int fd = proc_open(0, "%d/comm", pid);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	if (n < 0)
+		n = 0;
+	buf[n] = '\0';
+	copy_comm(comm, buf);
+}
+
+int target_refuse(const struct target_info *ti)
+{
+	if (ti->kthread) {
+		pr_err("pid %d (%s) is a kernel thread: it has no file descriptors to close",
+		       ti->pid, ti->comm);
+		return -EPERM;
+	}
+	if (ti->state == 'Z' || ti->state == 'X') {
+		pr_err("pid %d (%s) is a zombie: its fds are already closed; "
+		       "its parent has to reap it", ti->pid, ti->comm);
+		return -ESRCH;
+	}
+	if (ti->pid == getpid() || ti->pid == getppid()) {
+		pr_err("pid %d is fdclose itself or its parent: refusing", ti->pid);
+		return -EPERM;
+	}
+	if (ti->tracer) {
+		char comm[COMM_LEN];
+
+		target_comm(ti->tracer, comm);
+		pr_err("pid %d (%s) is already traced by pid %d (%s): "
+		       "detach that tracer first (quit gdb or strace)",
+		       ti->pid, ti->comm, ti->tracer, comm);
+		return -EBUSY;
+	}
+	if (ti->seccomp == 1) {
+		pr_err("pid %d (%s) runs in seccomp strict mode: only read, write, exit "
+		       "and sigreturn are allowed there, so close cannot be run", ti->pid,
+		       ti->comm);
+		return -EPERM;
+	}
+	return 0;
+}
+
+static bool have_cap_sys_ptrace(void)
+{
+	unsigned long long caps;
+	const char *v;
+	char *status;
+	size_t len;
+	bool have;
+
+	if (proc_read_all(&status, &len, "self/status"))
+		return geteuid() == 0;
+	v = status_field(status, "CapEff");
+	caps = v ? strtoull(v, NULL, 16) : 0;
+	have = caps & (1ULL << CAP_SYS_PTRACE_BIT);
+	free(status);
+	return have;
+}
+
+static int yama_scope(void)
+{
+	char buf[16];
+	int fd = proc_open(0, "sys/kernel/yama/ptrace_scope");
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return -1;	/* no Yama */
+	buf[n] = '\0';
+	return atoi(buf);
+}
+
+static void explain_eperm(const struct target_info *ti)
+{
+	bool cap = have_cap_sys_ptrace();
+	int scope = yama_scope();
+
+	if (scope == 3) {
+		pr_err("pid %d (%s): ptrace is disabled on this host "
+		       "(kernel.yama.ptrace_scope=3, until reboot)", ti->pid, ti->comm);
+	} else if (!cap && ti->uid != getuid()) {
+		pr_err("pid %d (%s) belongs to uid %u and fdclose runs as uid %u: "
+		       "run it as root or with CAP_SYS_PTRACE", ti->pid, ti->comm,
+		       (unsigned int)ti->uid, (unsigned int)getuid());
+	} else if (!cap && scope >= 1) {
+		pr_err("pid %d (%s): kernel.yama.ptrace_scope=%d allows tracing only %s "
+		       "without CAP_SYS_PTRACE: run fdclose as root or with CAP_SYS_PTRACE",
+		       ti->pid, ti->comm, scope, scope == 1 ? "descendants" : "by admins");
+	} else if (!cap) {
+		pr_err("pid %d (%s) may not be traced (not dumpable, e.g. setuid, or an "
+		       "LSM forbids it): run fdclose as root or with CAP_SYS_PTRACE",
+		       ti->pid, ti->comm);
+	} else {
+		pr_err("pid %d (%s) may not be traced although fdclose has CAP_SYS_PTRACE: "
+		       "an LSM (SELinux, AppArmor) or another tracer forbids it",
+		       ti->pid, ti->comm);
+	}
+}
+
+void target_explain(const struct target_info *ti, int err)
+{
+	switch (err) {
+	case -EPERM:
+		explain_eperm(ti);
+		break;
+	case -ESRCH:
+		pr_err("pid %d (%s) exited", ti->pid, ti->comm);
+		break;
+	case -ETIMEDOUT:
+		pr_err("pid %d (%s): a thread did not stop in time (see --timeout); "
+		       "nothing was changed", ti->pid, ti->comm);
+		break;
+	default:
+		pr_errno(err, "pid %d (%s): cannot freeze", ti->pid, ti->comm);
+		break;
+	}
+}

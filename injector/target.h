@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* What a target process is, read before it is frozen, and why it may refuse. */
+#ifndef FDCLOSE_TARGET_H
+#define FDCLOSE_TARGET_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "scan/scan.h"
+
+struct target_info {
+	pid_t pid;
+	char comm[COMM_LEN];
+	char state;		/* R, S, D, T, t, Z, X, ... */
+	pid_t tracer;		/* TracerPid, 0 when none */
+	uid_t uid;		/* real uid */
+	int seccomp;		/* 0 none, 1 strict, 2 filter */
+	bool kthread;
+	unsigned int threads;
+};
+
+/* Reads %d/status and %d/stat; 0, -ESRCH when the process is gone, or -errno. */
+int target_inspect(pid_t pid, struct target_info *ti);
+/*
+ * Returns 0 when fdclose may try to freeze the target, or -errno after
+ * printing why not (zombie, kernel thread, traced, seccomp strict mode).
+ */
+int target_refuse(const struct target_info *ti);
+/* Prints an actionable message for a freeze that failed with err. */
+void target_explain(const struct target_info *ti, int err);
+/* Reads the comm of pid into comm (COMM_LEN); "?" when unknown. */
+void target_comm(pid_t pid, char *comm);
+
+#endif

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* What one fd of a process is: a TCP connection, another socket, a file... */
+#ifndef FDCLOSE_FDINFO_H
+#define FDCLOSE_FDINFO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "scan/tcp.h"
+
+enum fd_kind {
+	FDK_TCP,		/* found in the tcp tables of the process's namespace */
+	FDK_SOCKET,		/* any other socket */
+	FDK_PIPE,
+	FDK_FILE,		/* a path; possibly deleted */
+	FDK_OTHER,		/* anon_inode:..., and the rest */
+};
+
+struct fd_desc {
+	int fd;
+	enum fd_kind kind;
+	char link[256];		/* what /proc/PID/fd/N points to */
+	char proto[16];		/* socket protocol ("TCP", "UNIX", ...), or "" */
+	dev_t dev;		/* identity of the open object */
+	ino_t ino;
+	struct tcp_sock tcp;	/* FDK_TCP only */
+};
+
+/* Fills d for fd of pid; 0, -ENOENT (not open), -ESRCH (no process), -errno. */
+int fd_describe(pid_t pid, int fd, struct fd_desc *d);
+/* Marks a socket found in table (its process's tcp tables) as FDK_TCP. */
+void fd_match_tcp(struct fd_desc *d, const struct tcp_table *table);
+/* 0 if fd still refers to the object d describes; -ENOENT closed; -ESTALE reused. */
+int fd_still_same(pid_t pid, const struct fd_desc *d);
+/* "tcp 127.0.0.1:9999 -> 127.0.0.1:56990 CLOSE-WAIT", "file /var/log/x (deleted)", ... */
+void fd_summary(const struct fd_desc *d, char *buf, size_t size);
+/* The socket inode of an fd whose link reads "socket:[N]", else 0. */
+uint64_t fd_socket_inode(const struct fd_desc *d);
+
+#endif

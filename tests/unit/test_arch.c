@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The arch personalities on plain register images: no process involved. */
+#include <elf.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "arch/arch.h"
+#include "injector/internal.h"
+
+/* x86_64 user_regs_struct word offsets the tests poke directly. */
+enum { X_RDI = 14, X_RSI = 13, X_RDX = 12, X_R10 = 7, X_R8 = 9, X_R9 = 8,
+       X_RAX = 10, X_ORIG_RAX = 15, X_RIP = 16, X_RBX = 5 };
+/* i386 user_regs_struct word offsets. */
+enum { I_EBX = 0, I_EAX = 6, I_ORIG_EAX = 11, I_EIP = 12, I_EBP = 5 };
+
+static void put64(struct arch_regs *r, unsigned int word, uint64_t v)
+{
+	memcpy(r->bytes + word * 8, &v, 8);
+}
+
+static uint64_t get64(const struct arch_regs *r, unsigned int word)
+{
+	uint64_t v;
+
+	memcpy(&v, r->bytes + word * 8, 8);
+	return v;
+}
+
+static void put32(struct arch_regs *r, unsigned int word, uint32_t v)
+{
+	memcpy(r->bytes + word * 4, &v, 4);
+}
+
+static uint32_t get32(const struct arch_regs *r, unsigned int word)
+{
+	uint32_t v;
+
+	memcpy(&v, r->bytes + word * 4, 4);
+	return v;
+}
+
+static struct arch_regs x86_64_image(void)
+{
+	struct arch_regs r;
+	unsigned int i;
+
+	memset(&r, 0, sizeof(r));
+	r.len = 27 * 8;
+	for (i = 0; i < 27; i++)
+		put64(&r, i, 0x1111111111111111ULL * (i % 15 + 1));
+	return r;
+}
+
+static void test_personality_by_regset_size(void **state)
+{
+	(void)state;
+	assert_string_equal(arch_personality_for(216)->name, "x86_64");
+	assert_string_equal(arch_personality_for(68)->name, "i386");
+	assert_null(arch_personality_for(100));
+	assert_ptr_equal(arch_native(), arch_personality_for(216));
+	assert_int_equal(arch_personality_for(216)->sysno[SYSNO_CLOSE], 3);
+	assert_int_equal(arch_personality_for(68)->sysno[SYSNO_CLOSE], 6);
+}
+
+static void test_x86_64_set_syscall_touches_only_abi_registers(void **state)
+{
+	const struct arch_personality *a = arch_personality_for(216);
+	const uint64_t args[6] = { 7, 8, 9, 10, 11, 12 };
+	struct arch_regs before = x86_64_image(), r = before;
+	unsigned int i;
+
+	(void)state;
+	a->set_syscall(&r, 0x401000, 3, args);
+	assert_int_equal(get64(&r, X_RIP), 0x401000);
+	assert_int_equal(get64(&r, X_RAX), 3);
+	assert_int_equal((int64_t)get64(&r, X_ORIG_RAX), -1);
+	assert_int_equal(get64(&r, X_RDI), 7);
+	assert_int_equal(get64(&r, X_RSI), 8);
+	assert_int_equal(get64(&r, X_RDX), 9);
+	assert_int_equal(get64(&r, X_R10), 10);
+	assert_int_equal(get64(&r, X_R8), 11);
+	assert_int_equal(get64(&r, X_R9), 12);
+	for (i = 0; i < 27; i++) {
+		if (i == X_RIP || i == X_RAX || i == X_ORIG_RAX || i == X_RDI || i == X_RSI ||
+		    i == X_RDX || i == X_R10 || i == X_R8 || i == X_R9)
+			continue;
+		assert_int_equal(get64(&r, i), get64(&before, i));
+	}
+	assert_int_equal(a->get_pc(&r), 0x401000);
+	assert_int_equal(a->get_syscall_nr(&r), -1);
+}
+
+static void test_x86_64_restart_rewinds_interrupted_syscall(void **state)
+{
+	const struct arch_personality *a = arch_personality_for(216);
+	const int64_t codes[] = { -512, -513, -514 };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		struct arch_regs r = x86_64_image();
+
+		put64(&r, X_ORIG_RAX, 0);	/* read */
+		put64(&r, X_RAX, (uint64_t)codes[i]);
+		put64(&r, X_RIP, 0x7f0000001002);
+		assert_true(a->apply_restart(&r));
+		assert_int_equal(get64(&r, X_RIP), 0x7f0000001000);
+		assert_int_equal(get64(&r, X_RAX), 0);
+		/* Applying it again must change nothing. */
+		assert_false(a->apply_restart(&r));
+		assert_int_equal(get64(&r, X_RIP), 0x7f0000001000);
+	}
+}
+
+static void test_x86_64_restart_block_runs_restart_syscall(void **state)
+{
+	const struct arch_personality *a = arch_personality_for(216);
+	struct arch_regs r = x86_64_image();
+
+	(void)state;
+	put64(&r, X_ORIG_RAX, 35);	/* nanosleep */
+	put64(&r, X_RAX, (uint64_t)-516);
+	put64(&r, X_RIP, 0x5000);
+	assert_true(a->apply_restart(&r));
+	assert_int_equal(get64(&r, X_RAX), 219);
+	assert_int_equal(get64(&r, X_RIP), 0x4ffe);
+}
+
+static void test_x86_64_no_restart_when_not_asked(void **state)
+{
+	const struct arch_personality *a = arch_personality_for(216);
+	struct arch_regs r = x86_64_image(), before;
+
+	(void)state;
+	/* A syscall that returned for good (-EINTR) or a busy thread: untouched. */
+	put64(&r, X_ORIG_RAX, 0);
+	put64(&r, X_RAX, (uint64_t)-4);
+	before = r;
+	assert_false(a->apply_restart(&r));
+	assert_memory_equal(r.bytes, before.bytes, r.len);
+	put64(&r, X_ORIG_RAX, (uint64_t)-1);
+	put64(&r, X_RAX, (uint64_t)-512);
+	before = r;
+	assert_false(a->apply_restart(&r));
+	assert_memory_equal(r.bytes, before.bytes, r.len);
+}
+
+static void test_i386_layout(void **state)
+{
+	const struct arch_personality *a = arch_personality_for(68);
+	const uint64_t args[6] = { 4, 0, 0, 0, 0, 0x12345678 };
+	struct arch_regs r;
+
+	(void)state;
+	memset(&r, 0xab, sizeof(r));
+	r.len = 68;
+	a->set_syscall(&r, 0xf7ff1000, 6, args);
+	assert_int_equal(get32(&r, I_EIP), 0xf7ff1000);
+	assert_int_equal(get32(&r, I_EAX), 6);
+	assert_int_equal(get32(&r, I_ORIG_EAX), 0xffffffff);
+	assert_int_equal(get32(&r, I_EBX), 4);
+	assert_int_equal(get32(&r, I_EBP), 0x12345678);
+	assert_int_equal(a->get_syscall_nr(&r), -1);
+	/* 32-bit results are sign-extended: -EBADF stays -9. */
+	put32(&r, I_EAX, (uint32_t)-9);
+	assert_int_equal(a->get_result(&r), -9);
+	put32(&r, I_ORIG_EAX, 3);
+	put32(&r, I_EAX, (uint32_t)-516);
+	assert_true(a->apply_restart(&r));
+	assert_int_equal(get32(&r, I_EAX), 0);	/* restart_syscall is 0 on i386 */
+	assert_int_equal(get32(&r, I_EIP), 0xf7ff0ffe);
+}
+
+static void test_syscall_instruction_is_decoded(void **state)
+{
+	const struct arch_personality *x = arch_personality_for(216);
+	const struct arch_personality *i = arch_personality_for(68);
+	const uint8_t syscall_insn[] = { 0x0f, 0x05 };
+	const uint8_t int80[] = { 0xcd, 0x80 };
+	const uint8_t int3[] = { 0xcd, 0x03 };
+	const uint8_t nop[] = { 0x90, 0x90 };
+
+	(void)state;
+	assert_true(site_is_syscall(x, syscall_insn, 2, 0x1000));
+	assert_false(site_is_syscall(x, int80, 2, 0x1000));
+	assert_false(site_is_syscall(x, nop, 2, 0x1000));
+	assert_false(site_is_syscall(x, syscall_insn, 1, 0x1000));
+	assert_true(site_is_syscall(i, int80, 2, 0x1000));
+	assert_false(site_is_syscall(i, int3, 2, 0x1000));
+	assert_false(site_is_syscall(i, syscall_insn, 2, 0x1000));
+}
+
+/* A minimal ELF64 image: one executable PT_LOAD whose code hides 0f 05 inside
+ * a mov immediate before a real syscall: only the real one may be found. */
+static void test_vdso_scan_respects_instruction_boundaries(void **state)
+{
+	const struct arch_personality *x = arch_personality_for(216);
+	uint8_t img[512];
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)img;
+	Elf64_Phdr *ph = (Elf64_Phdr *)(img + sizeof(*eh));
+	const uint8_t code[] = {
+		0xb8, 0x0f, 0x05, 0x00, 0x00,	/* mov $0x50f, %eax */
+		0x48, 0x89, 0xc7,		/* mov %rax, %rdi */
+		0x0f, 0x05,			/* syscall */
+		0xc3,				/* ret */
+	};
+	size_t code_off = 256;
+
+	(void)state;
+	memset(img, 0, sizeof(img));
+	memcpy(img, ELFMAG, SELFMAG);
+	img[EI_CLASS] = ELFCLASS64;
+	eh->e_phoff = sizeof(*eh);
+	eh->e_phnum = 1;
+	ph->p_type = PT_LOAD;
+	ph->p_flags = PF_R | PF_X;
+	ph->p_offset = code_off;
+	ph->p_filesz = sizeof(code);
+	memcpy(img + code_off, code, sizeof(code));
+	assert_int_equal(site_scan_code(x, img, sizeof(img)), code_off + 8);
+	/* Without the real syscall there is nothing to find. */
+	img[code_off + 8] = 0x90;
+	img[code_off + 9] = 0x90;
+	assert_int_equal(site_scan_code(x, img, sizeof(img)), -ENOENT);
+	/* Not an ELF image at all. */
+	img[0] = 0;
+	assert_int_equal(site_scan_code(x, img, sizeof(img)), -ENOEXEC);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_personality_by_regset_size),
+		cmocka_unit_test(test_x86_64_set_syscall_touches_only_abi_registers),
+		cmocka_unit_test(test_x86_64_restart_rewinds_interrupted_syscall),
+		cmocka_unit_test(test_x86_64_restart_block_runs_restart_syscall),
+		cmocka_unit_test(test_x86_64_no_restart_when_not_asked),
+		cmocka_unit_test(test_i386_layout),
+		cmocka_unit_test(test_syscall_instruction_is_decoded),
+		cmocka_unit_test(test_vdso_scan_respects_instruction_boundaries),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
