@@ -21,15 +21,16 @@ ALL_CFLAGS = $(BASE_CPPFLAGS) $(PC_CFLAGS) $(WARNINGS) $(CFLAGS)
 
 # The one place the architecture is chosen: arch/$(ARCH).c implements arch/arch.h.
 LIB_SRCS := $(wildcard common/*.c scan/*.c injector/*.c cli/*.c) arch/$(ARCH).c
+LIB_ASMS := $(wildcard arch/$(ARCH)_*.S)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 FIXTURE_SRCS := $(wildcard fixtures/*.c)
 
 OBJDIR := build
-LIB_OBJS := $(LIB_SRCS:%.c=$(OBJDIR)/%.o)
+LIB_OBJS := $(LIB_SRCS:%.c=$(OBJDIR)/%.o) $(LIB_ASMS:%.S=$(OBJDIR)/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OBJDIR)/tests/%)
 ASAN_DIR := build/asan
 ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-ASAN_OBJS := $(LIB_SRCS:%.c=$(ASAN_DIR)/%.o)
+ASAN_OBJS := $(LIB_SRCS:%.c=$(ASAN_DIR)/%.o) $(LIB_ASMS:%.S=$(ASAN_DIR)/%.o)
 ASAN_BINS := $(UNIT_SRCS:tests/unit/%.c=$(ASAN_DIR)/tests/%)
 FIXTURE_BINS := $(FIXTURE_SRCS:fixtures/%.c=$(OBJDIR)/fixtures/%)
 
@@ -64,6 +65,14 @@ fdclose: $(OBJDIR)/fdclose.o $(LIB_OBJS)
 $(OBJDIR)/%.o: %.c $(wildcard */*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(OBJDIR)/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) -c -o $@ $<
+
+$(ASAN_DIR)/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) -c -o $@ $<
 
 $(OBJDIR)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)

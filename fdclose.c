@@ -18,6 +18,7 @@
 #endif
 
 #define DEFAULT_TIMEOUT_MS 2000
+#define DEFAULT_MAX_PAUSE_US 20000
 
 /* Keep in step with the SYNOPSIS of man/fdclose.8 and with README.md. */
 static const char usage_text[] =
@@ -38,6 +39,7 @@ static const char help_text[] =
 	"  -p, --pid PID            only this process (repeatable; with --list)\n"
 	"  -P, --port PORT          only sockets with this local or remote port\n"
 	"  -t, --timeout DURATION   deadline for each wait on the target (default 2s)\n"
+	"      --max-pause DURATION bound on each time a process is frozen (default 20ms)\n"
 	"  -v, --verbose            say more, e.g. processes passed over while scanning\n"
 	"  -q, --quiet              print errors only\n"
 	"  -h, --help               show this help and exit\n"
@@ -45,6 +47,11 @@ static const char help_text[] =
 	"\n"
 	"DURATION is a number with an optional unit: us, ms, s (default), m.\n"
 	"Exit status: 0 all done, 1 something failed, 2 usage error.\n";
+
+/* Long options without a short form. */
+enum {
+	OPT_MAX_PAUSE = 256,
+};
 
 static const struct option long_options[] = {
 	{ "list", no_argument, NULL, 'l' },
@@ -54,6 +61,7 @@ static const struct option long_options[] = {
 	{ "pid", required_argument, NULL, 'p' },
 	{ "port", required_argument, NULL, 'P' },
 	{ "timeout", required_argument, NULL, 't' },
+	{ "max-pause", required_argument, NULL, OPT_MAX_PAUSE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -99,6 +107,15 @@ static void parse_timeout(struct options *opt, const char *arg)
 	opt->timeout_ms = (unsigned int)(us / 1000);
 }
 
+static void parse_max_pause(struct options *opt, const char *arg)
+{
+	unsigned long long us;
+
+	if (parse_duration_us(arg, &us) || us < 100 || us > 60ULL * 1000000)
+		usage_error("--max-pause takes a duration from 100us to 1m, not '%s'", arg);
+	opt->max_pause_us = (long long)us;
+}
+
 static void parse_option(struct options *opt, int c, bool *list)
 {
 	switch (c) {
@@ -112,6 +129,7 @@ static void parse_option(struct options *opt, int c, bool *list)
 			usage_error("--port takes a number from 0 to 65535, not '%s'", optarg);
 		break;
 	case 't': parse_timeout(opt, optarg); break;
+	case OPT_MAX_PAUSE: parse_max_pause(opt, optarg); break;
 	case 'v': diag_verbose = 1; break;
 	case 'q': diag_quiet = 1; break;
 	case 'h': fputs(usage_text, stdout); fputs("\n", stdout);
@@ -149,6 +167,7 @@ static void parse_args(struct options *opt, int argc, char **argv)
 
 	scan_filter_init(&opt->filter);
 	opt->timeout_ms = DEFAULT_TIMEOUT_MS;
+	opt->max_pause_us = DEFAULT_MAX_PAUSE_US;
 	while ((c = getopt_long(argc, argv, "lnfjp:P:t:vqhV", long_options, NULL)) != -1)
 		parse_option(opt, c, &list);
 	if (diag_verbose && diag_quiet)

@@ -33,6 +33,7 @@ enum arch_sysno {
 	SYSNO_SHUTDOWN,
 	SYSNO_MMAP,
 	SYSNO_MUNMAP,
+	SYSNO_MPROTECT,
 	SYSNO_RESTART_SYSCALL,
 	SYSNO_COUNT
 };
@@ -71,6 +72,18 @@ struct arch_personality {
 	 * restart_syscall).  Returns true when it restarted something.
 	 */
 	bool (*apply_restart)(struct arch_regs *regs);
+
+	/*
+	 * A position-independent loop that closes fds[0..count), stores each
+	 * result in results[], then stops its own thread with SIGSTOP.  The
+	 * hook returns the code's length and points *code at it; it is NULL
+	 * where the personality has no such loop (fdclose then injects one
+	 * close per fd).
+	 */
+	size_t (*bulk_close_code)(const uint8_t **code);
+	/* Sets up regs to enter that loop at pc, with no syscall in progress. */
+	void (*set_bulk_close)(struct arch_regs *regs, uint64_t pc, uint64_t fds,
+			       uint64_t results, uint64_t count, int tgid, int tid);
 };
 
 /* Returns the personality whose register image has that size, or NULL. */

@@ -152,6 +152,33 @@ static bool abi##_apply_restart(struct arch_regs *r)				\
 DEFINE_ACCESSORS(x86_64)
 DEFINE_ACCESSORS(i386)
 
+/* arch/x86_64_bulk.S */
+extern const uint8_t x86_64_bulk_close_start[];
+extern const uint8_t x86_64_bulk_close_end[];
+
+static size_t x86_64_bulk_close_code(const uint8_t **code)
+{
+	*code = x86_64_bulk_close_start;
+	return (size_t)(x86_64_bulk_close_end - x86_64_bulk_close_start);
+}
+
+/* The loop's inputs, in callee-saved registers that syscall leaves alone. */
+enum { X_R15 = 0, X_R14 = 1, X_R13 = 2, X_R12 = 3, X_RBP = 4, X_RBX = 5 };
+
+static void x86_64_set_bulk_close(struct arch_regs *r, uint64_t pc, uint64_t fds,
+				  uint64_t results, uint64_t count, int tgid, int tid)
+{
+	const struct reg_layout *l = &x86_64_layout;
+
+	reg_set(l, r, l->pc, pc);
+	reg_set(l, r, l->orig, (uint64_t)-1);
+	reg_set(l, r, X_RBX, fds);
+	reg_set(l, r, X_RBP, results);
+	reg_set(l, r, X_R12, count);
+	reg_set(l, r, X_R13, (uint64_t)tgid);
+	reg_set(l, r, X_R14, (uint64_t)tid);
+}
+
 static const struct arch_personality x86_64_personality = {
 	.name = "x86_64",
 	.regs_len = 27 * 8,
@@ -168,6 +195,7 @@ static const struct arch_personality x86_64_personality = {
 		[SYSNO_SHUTDOWN] = 48,
 		[SYSNO_MMAP] = 9,
 		[SYSNO_MUNMAP] = 11,
+		[SYSNO_MPROTECT] = 10,
 		[SYSNO_RESTART_SYSCALL] = 219,
 	},
 	.get_pc = x86_64_get_pc,
@@ -175,6 +203,8 @@ static const struct arch_personality x86_64_personality = {
 	.get_result = x86_64_get_result,
 	.set_syscall = x86_64_set_syscall,
 	.apply_restart = x86_64_apply_restart,
+	.bulk_close_code = x86_64_bulk_close_code,
+	.set_bulk_close = x86_64_set_bulk_close,
 };
 
 /* An i386 process on an x86_64 kernel enters the kernel with int $0x80. */
@@ -194,6 +224,7 @@ static const struct arch_personality i386_personality = {
 		[SYSNO_SHUTDOWN] = 373,
 		[SYSNO_MMAP] = 192,	/* mmap2: the offset is in pages */
 		[SYSNO_MUNMAP] = 91,
+		[SYSNO_MPROTECT] = 125,
 		[SYSNO_RESTART_SYSCALL] = 0,
 	},
 	.get_pc = i386_get_pc,

@@ -25,6 +25,7 @@ struct options {
 	bool dry_run;
 	bool force;
 	unsigned int timeout_ms;
+	long long max_pause_us;
 	struct scan_filter filter;
 	pid_t target;		/* CMD_CLOSE */
 	int *fds;		/* CMD_CLOSE, in the order given */

@@ -72,8 +72,12 @@ static int describe_targets(const struct options *opt, struct op_target *targets
 				fd_match_tcp(&targets[i].desc, &table);
 		tcp_table_free(&table);
 	}
-	for (i = 0; i < opt->nfds; i++)
-		apply_guard_rails(opt, &targets[i]);
+	for (i = 0; i < opt->nfds; i++) {
+		struct op_target *t = &targets[i];
+
+		apply_guard_rails(opt, t);
+		t->require_closewait = !opt->force && t->desc.kind == FDK_TCP;
+	}
 	return 0;
 }
 
@@ -127,6 +131,10 @@ static void mark_dry_run(struct op_target *targets, size_t n)
 
 int cmd_close(const struct options *opt)
 {
+	struct op_params params = {
+		.timeout_ms = opt->timeout_ms,
+		.max_pause_us = opt->max_pause_us,
+	};
 	struct op_stats stats = { 0 };
 	struct op_target *targets;
 	struct target_info ti;
@@ -160,7 +168,7 @@ int cmd_close(const struct options *opt)
 	} else {
 		/* A ^C now must not leave the target frozen: it lands after thaw. */
 		signals_hold(&held);
-		ret = ops_close(opt->target, targets, opt->nfds, opt->timeout_ms, &stats);
+		ret = ops_close(opt->target, targets, opt->nfds, &params, &stats);
 		if (ret)
 			target_explain(&ti, ret);
 		find_other_holders(opt->target, targets, opt->nfds);

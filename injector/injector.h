@@ -83,6 +83,13 @@ int freeze(struct frozen *fz, pid_t pid, unsigned int timeout_ms);
  */
 int rsyscall(struct frozen *fz, enum arch_sysno sys, const uint64_t args[6],
 	     int64_t *result);
+/*
+ * Closes fds[0..n) in the frozen process and stores each close's return
+ * value in results[].  Many fds cost about one injection: a small loop runs
+ * from a scratch mapping that is removed afterwards.  Returns 0, or -errno
+ * when the injection failed (results then say -ECANCELED where unknown).
+ */
+int rclose_many(struct frozen *fz, const int *fds, int *results, size_t n);
 /* Puts everything back and detaches; returns 0 or the first -errno met. */
 int thaw(struct frozen *fz);
 /*

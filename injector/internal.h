@@ -10,6 +10,8 @@ int wait_tid(pid_t tid, long long deadline_ns, int *status);
 long long frozen_deadline(const struct frozen *fz);
 int regs_get(pid_t tid, struct arch_regs *regs);
 int regs_set(pid_t tid, const struct arch_regs *regs);
+/* Chooses the worker thread, blocks its signals, saves its registers, finds a site. */
+int frozen_prepare(struct frozen *fz);
 /* Finds and verifies a syscall instruction for fz->worker; 0 or -errno. */
 int site_find(struct frozen *fz);
 /* True when code starts with arch's syscall instruction, as capstone decodes it. */

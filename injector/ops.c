@@ -1,10 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Before the freeze fdclose takes its own reference to each fd's file with
+ * pidfd_getfd().  Under the freeze kcmp() then tells in one syscall whether
+ * the app's fd is still that file, getsockopt(TCP_INFO) on our reference
+ * whether the socket is still in CLOSE_WAIT, and the close inside the target
+ * only drops a reference: the socket's teardown (FIN, freeing) happens when
+ * fdclose drops its own, after the target runs again.
+ */
 #include <errno.h>
+#include <linux/kcmp.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "arch/arch.h"
 #include "injector/injector.h"
 #include "injector/ops.h"
+
+/* The first window's size; later ones are scaled to fill max_pause_us. */
+#define FIRST_BATCH 1024
+/* fds fdclose keeps for itself besides the references it takes. */
+#define FD_RESERVE 64
 
 const char *op_result_name(enum op_result r)
 {
@@ -31,63 +52,212 @@ static void fail_pending(struct op_target *targets, size_t n, int err)
 	}
 }
 
-/* Returns 0, or the -errno of an injection that failed (the window must end). */
-static int close_one(struct frozen *fz, struct op_target *t)
+static void skip(struct op_target *t, int err)
 {
-	uint64_t args[6] = { (uint64_t)t->desc.fd };
-	int64_t result;
-	int ret = fd_still_same(fz->pid, &t->desc);
+	t->result = OP_SKIPPED;
+	t->error = err;
+}
 
-	if (ret) {
-		/* The app closed it, or the number now names another object: not ours. */
-		t->result = OP_SKIPPED;
-		t->error = ret;
+/* How many references fdclose may hold at once; raises its own limit first. */
+static size_t reference_budget(size_t want)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
 		return 0;
+	if (rl.rlim_cur < want + FD_RESERVE && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
 	}
-	ret = rsyscall(fz, SYSNO_CLOSE, args, &result);
-	if (ret) {
-		t->result = OP_FAILED;
-		t->error = ret;
-		return ret;
-	}
-	/* Linux releases the fd even when close reports EINTR. */
-	if (result == 0 || result == -EINTR) {
-		t->result = OP_CLOSED;
-	} else {
-		t->result = OP_FAILED;
-		t->error = (int)result;
-	}
+	return rl.rlim_cur > 2 * FD_RESERVE ? rl.rlim_cur - 2 * FD_RESERVE : 0;
+}
+
+/* Our reference to the target's fd, or -1 (then /proc stat verifies instead). */
+static int take_reference(int pidfd, struct op_target *t)
+{
+	int ref;
+
+	if (pidfd < 0)
+		return -1;
+	ref = (int)syscall(SYS_pidfd_getfd, pidfd, t->desc.fd, 0);
+	if (ref < 0 && errno == EBADF)
+		skip(t, -ENOENT);
+	return ref;
+}
+
+static bool still_closewait(int ref)
+{
+	struct tcp_info info;
+	socklen_t len = sizeof(info.tcpi_state);
+
+	if (getsockopt(ref, IPPROTO_TCP, TCP_INFO, &info, &len))
+		return false;
+	return info.tcpi_state == TCP_CLOSE_WAIT;
+}
+
+/* Under the freeze: is the app's fd still the object we chose?  0 or -errno. */
+static int verify(pid_t pid, const struct op_target *t, int ref)
+{
+	long same;
+
+	if (ref < 0)
+		return fd_still_same(pid, &t->desc);
+	same = syscall(SYS_kcmp, pid, getpid(), KCMP_FILE, t->desc.fd, ref);
+	if (same < 0)
+		return errno == EBADF ? -ENOENT : -errno;
+	if (same != 0)
+		return -ESTALE;
+	if (t->require_closewait && !still_closewait(ref))
+		return -EALREADY;
 	return 0;
 }
 
-int ops_close(pid_t pid, struct op_target *targets, size_t n, unsigned int timeout_ms,
-	      struct op_stats *stats)
+struct batch {
+	struct op_target *targets;
+	int *refs;
+	size_t n;
+};
+
+static int close_verified(struct frozen *fz, struct batch *b)
+{
+	int *fds = malloc(b->n * sizeof(*fds));
+	int *results = malloc(b->n * sizeof(*results));
+	size_t *which = malloc(b->n * sizeof(*which));
+	size_t i, k = 0;
+	int ret = -ENOMEM;
+
+	if (!fds || !results || !which)
+		goto free_arrays;
+	for (i = 0; i < b->n; i++) {
+		struct op_target *t = &b->targets[i];
+		int err;
+
+		if (t->result != OP_PENDING)
+			continue;
+		err = verify(fz->pid, t, b->refs[i]);
+		if (err) {
+			skip(t, err);
+			continue;
+		}
+		fds[k] = t->desc.fd;
+		which[k++] = i;
+	}
+	ret = k ? rclose_many(fz, fds, results, k) : 0;
+	for (i = 0; i < k; i++) {
+		struct op_target *t = &b->targets[which[i]];
+
+		/* Linux releases the fd even when close reports EINTR. */
+		if (results[i] == 0 || results[i] == -EINTR) {
+			t->result = OP_CLOSED;
+		} else {
+			t->result = OP_FAILED;
+			t->error = results[i];
+		}
+	}
+free_arrays:
+	free(fds);
+	free(results);
+	free(which);
+	return ret;
+}
+
+static int run_window(pid_t pid, struct batch *b, const struct op_params *p,
+		      struct op_stats *stats)
 {
 	struct frozen fz;
+	long long us;
 	int ret, thaw_ret;
+
+	ret = freeze(&fz, pid, p->timeout_ms);
+	if (ret)
+		return ret;
+	if (fz.count > stats->threads)
+		stats->threads = fz.count;
+	ret = close_verified(&fz, b);
+	stats->injections += fz.injections;
+	thaw_ret = thaw(&fz);
+	us = frozen_us(&fz);
+	stats->frozen_us += us;
+	stats->windows++;
+	if (us > stats->max_window_us)
+		stats->max_window_us = us;
+	return ret ? ret : thaw_ret;
+}
+
+/* Scales the next window so that it fills about 3/4 of max_pause_us. */
+static size_t next_batch(size_t done, long long window_us, const struct op_params *p)
+{
+	long long budget = p->max_pause_us * 3 / 4;
+	size_t next;
+
+	if (window_us <= 0)
+		return done * 2;
+	next = (size_t)((long long)done * budget / window_us);
+	return next ? next : 1;
+}
+
+static size_t count_pending(const struct op_target *targets, size_t n)
+{
+	size_t i, pending = 0;
+
+	for (i = 0; i < n; i++)
+		pending += targets[i].result == OP_PENDING;
+	return pending;
+}
+
+static void drop_references(int *refs, size_t n)
+{
 	size_t i;
 
+	for (i = 0; i < n; i++)
+		if (refs[i] >= 0)
+			close(refs[i]);
+}
+
+int ops_close(pid_t pid, struct op_target *targets, size_t n, const struct op_params *p,
+	      struct op_stats *stats)
+{
+	size_t start = 0, size = FIRST_BATCH, budget;
+	int pidfd, ret = 0;
+	int *refs;
+
 	memset(stats, 0, sizeof(*stats));
-	for (i = 0; i < n && targets[i].result != OP_PENDING; i++)
-		;
-	if (i == n)
-		return 0;	/* nothing left to do: do not stop the target at all */
+	if (!count_pending(targets, n))
+		return 0;	/* nothing to do: do not stop the target at all */
 	ret = site_decoder_prepare(arch_native());
 	if (ret)
 		goto fail_all;
-	ret = freeze(&fz, pid, timeout_ms);
+	refs = malloc(n * sizeof(*refs));
+	if (!refs) {
+		ret = -ENOMEM;
+		goto fail_all;
+	}
+	budget = reference_budget(n);
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	while (start < n && !ret) {
+		struct batch b = { targets + start, refs + start, n - start };
+		long long before = stats->frozen_us;
+		size_t i;
+
+		if (b.n > size)
+			b.n = size;
+		if (pidfd >= 0 && b.n > budget)
+			b.n = budget ? budget : 1;
+		for (i = 0; i < b.n; i++)
+			refs[start + i] = targets[start + i].result == OP_PENDING ?
+				take_reference(pidfd, &targets[start + i]) : -1;
+		if (count_pending(b.targets, b.n))
+			ret = run_window(pid, &b, p, stats);
+		drop_references(b.refs, b.n);
+		size = next_batch(b.n, stats->frozen_us - before, p);
+		start += b.n;
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	free(refs);
 	if (ret)
 		goto fail_all;
-	stats->threads = fz.count;
-	for (i = 0; i < n && !ret; i++)
-		if (targets[i].result == OP_PENDING)
-			ret = close_one(&fz, &targets[i]);
-	stats->injections = fz.injections;
-	thaw_ret = thaw(&fz);
-	if (thaw_ret && !ret)
-		ret = thaw_ret;
-	stats->frozen_us = frozen_us(&fz);
-	fail_pending(targets, n, ret ? ret : -ECANCELED);
 	return 0;
 
 fail_all:

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Operations on the fds of one frozen process: every fd is verified to be
- * the very object that was chosen before anything is done to it.
+ * Operations on the fds of one process: every fd is verified, under the
+ * freeze, to be the very object that was chosen before anything is done.
  */
 #ifndef FDCLOSE_OPS_H
 #define FDCLOSE_OPS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -15,32 +16,40 @@ enum op_result {
 	OP_PENDING,		/* not acted on yet */
 	OP_CLOSED,
 	OP_WOULD_CLOSE,		/* --dry-run */
-	OP_SKIPPED,		/* closed or reused by the app meanwhile */
+	OP_SKIPPED,		/* closed, reused or changed by the app meanwhile */
 	OP_REFUSED,		/* a guard rail said no */
 	OP_FAILED,
 };
 
 struct op_target {
 	struct fd_desc desc;
+	bool require_closewait;	/* re-check under the freeze that it is still CLOSE_WAIT */
 	enum op_result result;
 	int error;		/* -errno for OP_FAILED and OP_SKIPPED */
 	char why[160];		/* OP_REFUSED and OP_FAILED: what to tell the user */
 	char held_by[160];	/* OP_CLOSED: other holders keeping the socket alive */
 };
 
+struct op_params {
+	unsigned int timeout_ms;	/* deadline of each wait on the target */
+	long long max_pause_us;		/* bound on one frozen window */
+};
+
 struct op_stats {
-	long long frozen_us;
+	long long frozen_us;	/* all windows together */
+	long long max_window_us;
+	size_t windows;
 	size_t threads;
 	size_t injections;
 };
 
 /*
- * Closes every OP_PENDING target inside pid within one frozen window.
- * Returns 0 when the window opened and closed cleanly (each target then has
- * its own result), or -errno when the process could not be frozen, in which
- * case nothing was changed and every pending target is OP_FAILED.
+ * Closes every OP_PENDING target inside pid, in as few frozen windows as
+ * max_pause_us allows.  Returns 0 when every window opened and closed
+ * cleanly (each target then has its own result), or -errno when the process
+ * could not be frozen; targets not reached are then OP_FAILED with it.
  */
-int ops_close(pid_t pid, struct op_target *targets, size_t n, unsigned int timeout_ms,
+int ops_close(pid_t pid, struct op_target *targets, size_t n, const struct op_params *params,
 	      struct op_stats *stats);
 const char *op_result_name(enum op_result r);
 

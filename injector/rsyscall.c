@@ -88,7 +88,7 @@ static int block_signals(struct frozen_thread *t)
 	return 0;
 }
 
-static int prepare_worker(struct frozen *fz)
+int frozen_prepare(struct frozen *fz)
 {
 	struct frozen_thread *t = pick_worker(fz);
 	int ret;
@@ -149,7 +149,7 @@ int rsyscall(struct frozen *fz, enum arch_sysno sys, const uint64_t args[6],
 	int ret;
 
 	if (!fz->worker) {
-		ret = prepare_worker(fz);
+		ret = frozen_prepare(fz);
 		if (ret)
 			return ret;
 	}
