@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/audit.h"
 #include "cli/cli.h"
 #include "cli/report.h"
 #include "common/diag.h"
@@ -138,8 +139,10 @@ int cmd_close(const struct options *opt)
 	struct op_stats stats = { 0 };
 	struct op_target *targets;
 	struct target_info ti;
+	char why[256];
 	sigset_t held;
 	int ret, status;
+	size_t i;
 
 	injector_init();
 	ret = target_inspect(opt->target, &ti);
@@ -150,8 +153,10 @@ int cmd_close(const struct options *opt)
 			pr_errno(ret, "pid %d: cannot read its /proc entry", opt->target);
 		return EXIT_FAILED;
 	}
-	if (target_refuse(&ti))
+	if (target_refuse(&ti, why, sizeof(why))) {
+		pr_err("%s", why);
 		return EXIT_FAILED;
+	}
 	targets = calloc(opt->nfds, sizeof(*targets));
 	if (!targets) {
 		pr_errno(ENOMEM, "pid %d", opt->target);
@@ -174,6 +179,10 @@ int cmd_close(const struct options *opt)
 		find_other_holders(opt->target, targets, opt->nfds);
 	}
 	report_targets(opt, &ti, targets, opt->nfds, &stats);
+	audit_open(!opt->no_syslog && !opt->dry_run);
+	for (i = 0; i < opt->nfds; i++)
+		audit_target(&ti, &targets[i]);
+	audit_close();
 	status = exit_status(targets, opt->nfds);
 	if (!opt->dry_run)
 		signals_release(&held);

@@ -24,6 +24,8 @@ static void reason(const struct op_target *t, char *buf, size_t size)
 	} else if (t->result == OP_SKIPPED) {
 		snprintf(buf, size, "%s", t->error == -ENOENT ?
 			 "the process closed it meanwhile" :
+			 t->error == -EALREADY ? "the socket left CLOSE-WAIT meanwhile" :
+			 t->error == -ESRCH ? "the process exited" :
 			 "the number now refers to another object");
 	} else if (t->result == OP_FAILED || t->result == OP_PENDING) {
 		snprintf(buf, size, "%s", strerror(t->error < 0 ? -t->error : t->error));
@@ -82,6 +84,7 @@ static int print_json(struct json_line *j, const struct target_info *ti,
 	fd_summary(&t->desc, what, sizeof(what));
 	reason(t, why, sizeof(why));
 	json_begin(j);
+	json_add_str(j, "type", "holder");
 	json_add_i64(j, "pid", ti->pid);
 	json_add_i64(j, "fd", t->desc.fd);
 	json_add_str(j, "comm", ti->comm);

@@ -110,35 +110,35 @@ void target_comm(pid_t pid, char *comm)
 	copy_comm(comm, buf);
 }
 
-int target_refuse(const struct target_info *ti)
+int target_refuse(const struct target_info *ti, char *why, size_t size)
 {
+	char comm[COMM_LEN];
+
 	if (ti->kthread) {
-		pr_err("pid %d (%s) is a kernel thread: it has no file descriptors to close",
-		       ti->pid, ti->comm);
+		snprintf(why, size, "pid %d (%s) is a kernel thread: it has no file "
+			 "descriptors to close", ti->pid, ti->comm);
 		return -EPERM;
 	}
 	if (ti->state == 'Z' || ti->state == 'X') {
-		pr_err("pid %d (%s) is a zombie: its fds are already closed; "
-		       "its parent has to reap it", ti->pid, ti->comm);
+		snprintf(why, size, "pid %d (%s) is a zombie: its fds are already closed; "
+			 "its parent has to reap it", ti->pid, ti->comm);
 		return -ESRCH;
 	}
 	if (ti->pid == getpid() || ti->pid == getppid()) {
-		pr_err("pid %d is fdclose itself or its parent: refusing", ti->pid);
+		snprintf(why, size, "pid %d is fdclose itself or its parent", ti->pid);
 		return -EPERM;
 	}
 	if (ti->tracer) {
-		char comm[COMM_LEN];
-
 		target_comm(ti->tracer, comm);
-		pr_err("pid %d (%s) is already traced by pid %d (%s): "
-		       "detach that tracer first (quit gdb or strace)",
-		       ti->pid, ti->comm, ti->tracer, comm);
+		snprintf(why, size, "pid %d (%s) is already traced by pid %d (%s): "
+			 "detach that tracer first (quit gdb or strace)",
+			 ti->pid, ti->comm, ti->tracer, comm);
 		return -EBUSY;
 	}
 	if (ti->seccomp == 1) {
-		pr_err("pid %d (%s) runs in seccomp strict mode: only read, write, exit "
-		       "and sigreturn are allowed there, so close cannot be run", ti->pid,
-		       ti->comm);
+		snprintf(why, size, "pid %d (%s) runs in seccomp strict mode: only read, "
+			 "write, exit and sigreturn are allowed there, so close cannot run",
+			 ti->pid, ti->comm);
 		return -EPERM;
 	}
 	return 0;

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "scan/fdinfo.h"
 #include "scan/proc.h"
@@ -44,6 +46,36 @@ int fd_describe(pid_t pid, int fd, struct fd_desc *d)
 			  "%d/fd/%d", pid, fd) < 0)
 		d->proto[0] = '\0';
 	return 0;
+}
+
+/* Every socket lives on the one sockfs: one fstat of a socket of ours gives its device. */
+static dev_t sockfs_dev(void)
+{
+	static dev_t dev;
+	static bool known;
+	struct stat st;
+	int fd;
+
+	if (known)
+		return dev;
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && !fstat(fd, &st)) {
+		dev = st.st_dev;
+		known = true;
+	}
+	if (fd >= 0)
+		close(fd);
+	return dev;
+}
+
+void fd_desc_for_socket(struct fd_desc *d, int fd, uint64_t inode)
+{
+	memset(d, 0, sizeof(*d));
+	d->fd = fd;
+	d->kind = FDK_SOCKET;
+	snprintf(d->link, sizeof(d->link), "socket:[%" PRIu64 "]", inode);
+	d->dev = sockfs_dev();
+	d->ino = (ino_t)inode;
 }
 
 uint64_t fd_socket_inode(const struct fd_desc *d)

@@ -31,6 +31,8 @@ struct fd_desc {
 int fd_describe(pid_t pid, int fd, struct fd_desc *d);
 /* Marks a socket found in table (its process's tcp tables) as FDK_TCP. */
 void fd_match_tcp(struct fd_desc *d, const struct tcp_table *table);
+/* Fills d for a socket fd whose inode a scan found, without reading /proc. */
+void fd_desc_for_socket(struct fd_desc *d, int fd, uint64_t inode);
 /* 0 if fd still refers to the object d describes; -ENOENT closed; -ESTALE reused. */
 int fd_still_same(pid_t pid, const struct fd_desc *d);
 /* "tcp 127.0.0.1:9999 -> 127.0.0.1:56990 CLOSE-WAIT", "file /var/log/x (deleted)", ... */

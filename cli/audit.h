@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The incident record: every change fdclose makes goes to syslog. */
+#ifndef FDCLOSE_AUDIT_H
+#define FDCLOSE_AUDIT_H
+
+#include <stdbool.h>
+
+#include "injector/ops.h"
+#include "injector/target.h"
+
+void audit_open(bool enabled);
+/* Logs one target that was acted on (closed or failed); others are not changes. */
+void audit_target(const struct target_info *ti, const struct op_target *t);
+void audit_close(void);
+
+#endif
