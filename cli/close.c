@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "cli/audit.h"
 #include "cli/cli.h"
@@ -16,6 +18,7 @@
 #include "injector/ops.h"
 #include "injector/target.h"
 #include "scan/fdtable.h"
+#include "scan/sockdiag.h"
 
 static const char *const std_names[] = { "stdin", "stdout", "stderr" };
 
@@ -43,17 +46,49 @@ static void apply_guard_rails(const struct options *opt, struct op_target *t)
 	}
 }
 
-static int describe_targets(const struct options *opt, struct op_target *targets)
+/*
+ * Each socket is described from a reference of fdclose's own (pidfd_getfd)
+ * by an exact sock_diag lookup; only when that is not possible are the
+ * namespace's tcp tables read, which walks the kernel's whole hash table.
+ */
+static void describe_sockets(const struct target_info *ti, struct op_target *targets,
+			     struct sockdiag *diags, size_t n, bool *need_tables)
+{
+	int pidfd = ti->fd_task == ti->pid ? (int)syscall(SYS_pidfd_open, ti->pid, 0) : -1;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct op_target *t = &targets[i];
+		int ref;
+
+		if (t->result != OP_PENDING || t->desc.kind != FDK_SOCKET)
+			continue;
+		ref = pidfd < 0 ? -1 : (int)syscall(SYS_pidfd_getfd, pidfd, t->desc.fd, 0);
+		if (ref >= 0 && !sockdiag_describe(ref, &diags[i])) {
+			t->desc.kind = FDK_TCP;
+			t->desc.tcp = diags[i].sock;
+		} else if (strncmp(t->desc.proto, "TCP", 3) == 0 || !t->desc.proto[0]) {
+			*need_tables = true;
+		}
+		if (ref >= 0)
+			close(ref);
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+}
+
+static int describe_targets(const struct options *opt, const struct target_info *ti,
+			    struct op_target *targets, struct sockdiag *diags)
 {
 	struct tcp_table table = { 0 };
-	bool any_socket = false;
+	bool need_tables = false;
 	size_t i;
 	int ret;
 
 	for (i = 0; i < opt->nfds; i++) {
 		struct op_target *t = &targets[i];
 
-		ret = fd_describe(opt->target, opt->fds[i], &t->desc);
+		ret = fd_describe(ti->fd_task, opt->fds[i], &t->desc);
 		if (ret == -ESRCH)
 			return ret;
 		if (ret) {
@@ -62,10 +97,10 @@ static int describe_targets(const struct options *opt, struct op_target *targets
 			snprintf(t->why, sizeof(t->why), "%s",
 				 ret == -ENOENT ? "not an open fd" : strerror(-ret));
 		}
-		any_socket |= !ret && t->desc.kind == FDK_SOCKET;
 	}
-	if (any_socket) {
-		ret = tcp_read(&table, opt->target, 0, TCP_ALL_STATES);
+	describe_sockets(ti, targets, diags, opt->nfds, &need_tables);
+	if (need_tables) {
+		ret = tcp_read(&table, ti->fd_task, 0, TCP_ALL_STATES);
 		if (ret)
 			return ret;
 		for (i = 0; i < opt->nfds; i++)
@@ -82,32 +117,46 @@ static int describe_targets(const struct options *opt, struct op_target *targets
 	return 0;
 }
 
+/* Is a socket we closed here still alive?  Then someone else holds it. */
+static bool still_held(struct op_target *t, struct sockdiag *diag, struct tcp_table *table,
+		       pid_t pid, bool *table_read)
+{
+	uint64_t inode = t->desc.tcp.inode;
+
+	if (diag->nl >= 0)
+		return !sockdiag_recheck(diag) && diag->sock.inode == inode;
+	if (!*table_read) {
+		*table_read = true;
+		if (tcp_read(table, pid, 0, TCP_ALL_STATES))
+			return false;
+	}
+	return tcp_find_inode(table, inode) != NULL;
+}
+
 /* Who else still holds a socket we closed here, so the user knows it lives on. */
-static void find_other_holders(pid_t pid, struct op_target *targets, size_t n)
+static void find_other_holders(pid_t pid, struct op_target *targets, struct sockdiag *diags,
+			       size_t n)
 {
 	struct scan_result others = { 0 };
 	struct tcp_table table = { 0 };
 	struct inode_map want;
-	size_t i, nwant = 0;
+	bool table_read = false;
+	size_t i;
 
-	for (i = 0; i < n; i++)
-		nwant += targets[i].result == OP_CLOSED && targets[i].desc.kind == FDK_TCP;
-	if (!nwant || tcp_read(&table, pid, 0, TCP_ALL_STATES))
+	if (inode_map_init(&want, n))
 		return;
-	if (inode_map_init(&want, nwant))
-		goto free_table;
 	for (i = 0; i < n; i++) {
 		struct op_target *t = &targets[i];
 
 		if (t->result == OP_CLOSED && t->desc.kind == FDK_TCP &&
-		    tcp_find_inode(&table, t->desc.tcp.inode))
+		    still_held(t, &diags[i], &table, pid, &table_read))
 			inode_map_put(&want, t->desc.tcp.inode, i);
 	}
+	/* The walk of every process's fds is paid only when a socket lives on. */
 	if (want.count && !fdtable_collect(&want, NULL, 0, false, &others))
 		report_note_holders(targets, &others);
-	free(others.holders);
+	scan_result_free(&others);
 	inode_map_free(&want);
-free_table:
 	tcp_table_free(&table);
 }
 
@@ -138,6 +187,7 @@ int cmd_close(const struct options *opt)
 	};
 	struct op_stats stats = { 0 };
 	struct op_target *targets;
+	struct sockdiag *diags;
 	struct target_info ti;
 	char why[256];
 	sigset_t held;
@@ -158,11 +208,15 @@ int cmd_close(const struct options *opt)
 		return EXIT_FAILED;
 	}
 	targets = calloc(opt->nfds, sizeof(*targets));
-	if (!targets) {
+	diags = calloc(opt->nfds, sizeof(*diags));
+	if (!targets || !diags) {
 		pr_errno(ENOMEM, "pid %d", opt->target);
-		return EXIT_FAILED;
+		status = EXIT_FAILED;
+		goto free_targets;
 	}
-	ret = describe_targets(opt, targets);
+	for (i = 0; i < opt->nfds; i++)
+		diags[i].nl = -1;
+	ret = describe_targets(opt, &ti, targets, diags);
 	if (ret) {
 		target_explain(&ti, ret);
 		status = EXIT_FAILED;
@@ -173,10 +227,10 @@ int cmd_close(const struct options *opt)
 	} else {
 		/* A ^C now must not leave the target frozen: it lands after thaw. */
 		signals_hold(&held);
-		ret = ops_close(opt->target, targets, opt->nfds, &params, &stats);
+		ret = ops_close(opt->target, ti.fd_task, targets, opt->nfds, &params, &stats);
 		if (ret)
 			target_explain(&ti, ret);
-		find_other_holders(opt->target, targets, opt->nfds);
+		find_other_holders(ti.fd_task, targets, diags, opt->nfds);
 	}
 	report_targets(opt, &ti, targets, opt->nfds, &stats);
 	audit_open(!opt->no_syslog && !opt->dry_run);
@@ -187,6 +241,9 @@ int cmd_close(const struct options *opt)
 	if (!opt->dry_run)
 		signals_release(&held);
 free_targets:
+	for (i = 0; diags && targets && i < opt->nfds; i++)
+		sockdiag_done(&diags[i]);
+	free(diags);
 	free(targets);
 	return status;
 }

@@ -117,9 +117,9 @@ static int fill_scratch(struct frozen *fz, const struct scratch *s, const uint8_
 		buf[i] = fds[i];
 		buf[n + i] = RESULT_UNSET;
 	}
-	ret = remote_write(fz->pid, s->addr, code, code_len);
+	ret = remote_write(fz->worker->tid, s->addr, code, code_len);
 	if (!ret)
-		ret = remote_write(fz->pid, s->fds, buf, 2 * n * sizeof(*buf));
+		ret = remote_write(fz->worker->tid, s->fds, buf, 2 * n * sizeof(*buf));
 	free(buf);
 	if (ret)
 		return ret;
@@ -160,7 +160,7 @@ static int run_loop(struct frozen *fz, const struct scratch *s, size_t n, int32_
 		}
 		if (status >> 16 != 0 || WSTOPSIG(status) != SIGSTOP)
 			continue;	/* not ours: every other signal is blocked */
-		ret = remote_read(fz->pid, s->results, results, n * sizeof(*results));
+		ret = remote_read(t->tid, s->results, results, n * sizeof(*results));
 		if (ret)
 			return ret;
 		if (loop_finished(results, n))
@@ -198,8 +198,11 @@ int rclose_many(struct frozen *fz, const int *fds, int *results, size_t n)
 
 	if (!fz->worker) {
 		ret = frozen_prepare(fz);
-		if (ret)
+		if (ret) {
+			for (i = 0; i < n; i++)
+				results[i] = -ECANCELED;
 			return ret;
+		}
 	}
 	if (n < BULK_MIN || !fz->arch->bulk_close_code)
 		return close_one_by_one(fz, fds, results, n);

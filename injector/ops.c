@@ -114,6 +114,7 @@ static int verify(pid_t pid, const struct op_target *t, int ref)
 }
 
 struct batch {
+	pid_t fd_task;
 	struct op_target *targets;
 	int *refs;
 	size_t n;
@@ -135,7 +136,7 @@ static int close_verified(struct frozen *fz, struct batch *b)
 
 		if (t->result != OP_PENDING)
 			continue;
-		err = verify(fz->pid, t, b->refs[i]);
+		err = verify(b->fd_task, t, b->refs[i]);
 		if (err) {
 			skip(t, err);
 			continue;
@@ -215,8 +216,8 @@ static void drop_references(int *refs, size_t n)
 			close(refs[i]);
 }
 
-int ops_close(pid_t pid, struct op_target *targets, size_t n, const struct op_params *p,
-	      struct op_stats *stats)
+int ops_close(pid_t pid, pid_t fd_task, struct op_target *targets, size_t n,
+	      const struct op_params *p, struct op_stats *stats)
 {
 	size_t start = 0, size = FIRST_BATCH, budget;
 	int pidfd, ret = 0;
@@ -234,9 +235,10 @@ int ops_close(pid_t pid, struct op_target *targets, size_t n, const struct op_pa
 		goto fail_all;
 	}
 	budget = reference_budget(n);
-	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	/* A zombie main thread has no fd table: pidfd_getfd() cannot use it. */
+	pidfd = fd_task == pid ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
 	while (start < n && !ret) {
-		struct batch b = { targets + start, refs + start, n - start };
+		struct batch b = { fd_task, targets + start, refs + start, n - start };
 		long long before = stats->frozen_us;
 		size_t i;
 

@@ -46,12 +46,13 @@ struct op_stats {
 
 /*
  * Closes every OP_PENDING target inside pid, in as few frozen windows as
- * max_pause_us allows.  Returns 0 when every window opened and closed
+ * max_pause_us allows.  fd_task is the task whose fd table /proc shows (see
+ * struct target_info).  Returns 0 when every window opened and closed
  * cleanly (each target then has its own result), or -errno when the process
  * could not be frozen; targets not reached are then OP_FAILED with it.
  */
-int ops_close(pid_t pid, struct op_target *targets, size_t n, const struct op_params *params,
-	      struct op_stats *stats);
+int ops_close(pid_t pid, pid_t fd_task, struct op_target *targets, size_t n,
+	      const struct op_params *params, struct op_stats *stats);
 const char *op_result_name(enum op_result r);
 
 #endif

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Where the syscall instruction is.  A thread stopped in a syscall has one
+ * Where the syscall instruction is.  Memory and maps are read through the
+ * worker thread's id: a zombie main thread has no memory to read.  A thread stopped in a syscall has one
  * right behind its pc; otherwise the [vdso] holds one (its fallback paths
  * enter the kernel).  Bytes are read with process_vm_readv and decoded with
  * capstone before they are trusted: a 0f 05 in the middle of some other
@@ -105,7 +106,7 @@ static bool remote_is_syscall(struct frozen *fz, uint64_t addr)
 	uint8_t code[ARCH_INSN_MAX];
 	size_t len = fz->arch->syscall_insn_len;
 
-	if (read_remote(fz->pid, addr, code, len))
+	if (read_remote(fz->worker->tid, addr, code, len))
 		return false;
 	return site_is_syscall(fz->arch, code, len, addr);
 }
@@ -222,7 +223,7 @@ static int find_in_vdso(struct frozen *fz)
 	uint64_t start, end;
 	uint8_t *img;
 	long off;
-	int ret = vdso_range(fz->pid, &start, &end);
+	int ret = vdso_range(fz->worker->tid, &start, &end);
 
 	if (ret)
 		return ret;
@@ -231,7 +232,7 @@ static int find_in_vdso(struct frozen *fz)
 	img = malloc(end - start);
 	if (!img)
 		return -ENOMEM;
-	ret = read_remote(fz->pid, start, img, end - start);
+	ret = read_remote(fz->worker->tid, start, img, end - start);
 	if (ret)
 		goto free_img;
 	off = site_scan_code(fz->arch, img, end - start);

@@ -68,6 +68,31 @@ static bool is_kthread(pid_t pid)
 	return flags & PF_KTHREAD;
 }
 
+/* A live thread of a process whose main thread is a zombie, or 0. */
+static pid_t live_thread(pid_t pid)
+{
+	struct dirent *de;
+	pid_t found = 0;
+	DIR *dir = proc_opendir("%d/task", pid);
+
+	if (!dir)
+		return 0;
+	while (!found && (de = readdir(dir))) {
+		pid_t tid = proc_parse_pid(de->d_name);
+		char *stat, *paren;
+		size_t len;
+
+		if (!tid || tid == pid || proc_read_all(&stat, &len, "%d/task/%d/stat", pid, tid))
+			continue;
+		paren = strrchr(stat, ')');
+		if (paren && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X')
+			found = tid;
+		free(stat);
+	}
+	closedir(dir);
+	return found;
+}
+
 int target_inspect(pid_t pid, struct target_info *ti)
 {
 	const char *state;
@@ -93,6 +118,13 @@ int target_inspect(pid_t pid, struct target_info *ti)
 	ti->threads = (unsigned int)status_long(status, "Threads", 1);
 	free(status);
 	ti->kthread = is_kthread(pid);
+	ti->fd_task = pid;
+	if (ti->state == 'Z' && ti->threads > 1) {
+		pid_t tid = live_thread(pid);
+
+		if (tid)
+			ti->fd_task = tid;
+	}
 	return 0;
 }
 
@@ -119,7 +151,7 @@ int target_refuse(const struct target_info *ti, char *why, size_t size)
 			 "descriptors to close", ti->pid, ti->comm);
 		return -EPERM;
 	}
-	if (ti->state == 'Z' || ti->state == 'X') {
+	if ((ti->state == 'Z' || ti->state == 'X') && ti->fd_task == ti->pid) {
 		snprintf(why, size, "pid %d (%s) is a zombie: its fds are already closed; "
 			 "its parent has to reap it", ti->pid, ti->comm);
 		return -ESRCH;

@@ -11,6 +11,12 @@
 
 struct target_info {
 	pid_t pid;
+	/*
+	 * The task whose /proc entries show the fd table and the network
+	 * namespace: pid, unless the main thread called pthread_exit() and
+	 * is a zombie while other threads live on (its own entries are empty).
+	 */
+	pid_t fd_task;
 	char comm[COMM_LEN];
 	char state;		/* R, S, D, T, t, Z, X, ... */
 	pid_t tracer;		/* TracerPid, 0 when none */

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <linux/sockios.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "scan/sockdiag.h"
+
+#ifndef SO_COOKIE
+#define SO_COOKIE 57
+#endif
+
+/* A netlink socket lives in the namespace it was made in: make it in the socket's. */
+static int netlink_in_netns_of(int fd, uint64_t *netns)
+{
+	struct stat theirs, ours;
+	int nsfd, home = -1, nl = -1, err;
+
+	nsfd = ioctl(fd, SIOCGSKNS);
+	if (nsfd < 0)
+		return -errno;
+	if (fstat(nsfd, &theirs)) {
+		err = -errno;
+		goto close_nsfd;
+	}
+	*netns = theirs.st_ino;
+	if (stat("/proc/self/ns/net", &ours) == 0 && ours.st_ino == theirs.st_ino) {
+		nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+		err = nl < 0 ? -errno : nl;
+		goto close_nsfd;
+	}
+	home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (home < 0 || setns(nsfd, CLONE_NEWNET)) {
+		err = -errno;
+		goto close_home;
+	}
+	nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	err = nl < 0 ? -errno : nl;
+	if (setns(home, CLONE_NEWNET)) {
+		/* fdclose must not go on in the target's namespace. */
+		err = -errno;
+		if (nl >= 0)
+			close(nl);
+	}
+close_home:
+	if (home >= 0)
+		close(home);
+close_nsfd:
+	close(nsfd);
+	return err;
+}
+
+/* One exact lookup: the kernel's inet_diag_dump_one path, one hash probe. */
+static int lookup(struct sockdiag *d)
+{
+	struct {
+		struct nlmsghdr nlh;
+		struct inet_diag_req_v2 req;
+	} msg = {
+		.nlh = {
+			.nlmsg_len = sizeof(msg),
+			.nlmsg_type = SOCK_DIAG_BY_FAMILY,
+			.nlmsg_flags = NLM_F_REQUEST,
+		},
+		.req = {
+			.sdiag_family = d->sock.family,
+			.sdiag_protocol = IPPROTO_TCP,
+			.idiag_states = ~0U,
+			.id = {
+				.idiag_sport = htons(d->sock.local_port),
+				.idiag_dport = htons(d->sock.remote_port),
+				.idiag_cookie = { (uint32_t)d->cookie, (uint32_t)(d->cookie >> 32) },
+			},
+		},
+	};
+	char buf[8192];
+	const struct nlmsghdr *h = (const void *)buf;
+	const struct inet_diag_msg *m;
+	ssize_t n;
+
+	memcpy(msg.req.id.idiag_src, d->sock.local_addr, 16);
+	memcpy(msg.req.id.idiag_dst, d->sock.remote_addr, 16);
+	if (send(d->nl, &msg, sizeof(msg), 0) < 0)
+		return -errno;
+	n = recv(d->nl, buf, sizeof(buf), 0);
+	if (n < 0)
+		return -errno;
+	if (!NLMSG_OK(h, (size_t)n))
+		return -EPROTO;
+	if (h->nlmsg_type == NLMSG_ERROR) {
+		const struct nlmsgerr *e = NLMSG_DATA(h);
+
+		/* A stale cookie means the 4-tuple now belongs to another socket. */
+		return e->error == -ESTALE ? -ENOENT : e->error;
+	}
+	if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY)
+		return -EPROTO;
+	m = NLMSG_DATA(h);
+	d->sock.state = m->idiag_state;
+	d->sock.inode = m->idiag_inode;
+	d->sock.uid = m->idiag_uid;
+	d->sock.rx_queue = m->idiag_rqueue;
+	d->sock.tx_queue = m->idiag_wqueue;
+	return 0;
+}
+
+static int endpoints(int fd, struct tcp_sock *s)
+{
+	struct sockaddr_storage local, remote;
+	socklen_t llen = sizeof(local), rlen = sizeof(remote);
+
+	if (getsockname(fd, (struct sockaddr *)&local, &llen) ||
+	    getpeername(fd, (struct sockaddr *)&remote, &rlen))
+		return -errno;
+	s->family = (uint8_t)local.ss_family;
+	if (local.ss_family == AF_INET) {
+		const struct sockaddr_in *l = (const void *)&local, *r = (const void *)&remote;
+
+		memcpy(s->local_addr, &l->sin_addr, 4);
+		memcpy(s->remote_addr, &r->sin_addr, 4);
+		s->local_port = ntohs(l->sin_port);
+		s->remote_port = ntohs(r->sin_port);
+	} else if (local.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *l = (const void *)&local, *r = (const void *)&remote;
+
+		memcpy(s->local_addr, &l->sin6_addr, 16);
+		memcpy(s->remote_addr, &r->sin6_addr, 16);
+		s->local_port = ntohs(l->sin6_port);
+		s->remote_port = ntohs(r->sin6_port);
+	} else {
+		return -EPROTONOSUPPORT;
+	}
+	return 0;
+}
+
+/*
+ * A socket with no peer (a listener, one an RST or ss -K left dead) has no
+ * 4-tuple to look up: its own TCP_INFO and address say enough.
+ */
+static int describe_unconnected(int fd, struct sockdiag *d)
+{
+	struct sockaddr_storage local;
+	socklen_t len = sizeof(local);
+	struct tcp_info info;
+	struct stat st;
+
+	if (getsockname(fd, (struct sockaddr *)&local, &len) || fstat(fd, &st))
+		return -errno;
+	len = sizeof(info.tcpi_state);
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len))
+		return -errno;
+	d->sock.family = (uint8_t)local.ss_family;
+	if (local.ss_family == AF_INET) {
+		const struct sockaddr_in *l = (const void *)&local;
+
+		memcpy(d->sock.local_addr, &l->sin_addr, 4);
+		d->sock.local_port = ntohs(l->sin_port);
+	} else {
+		const struct sockaddr_in6 *l = (const void *)&local;
+
+		memcpy(d->sock.local_addr, &l->sin6_addr, 16);
+		d->sock.local_port = ntohs(l->sin6_port);
+	}
+	d->sock.state = info.tcpi_state;
+	d->sock.inode = st.st_ino;
+	return 0;
+}
+
+int sockdiag_describe(int fd, struct sockdiag *d)
+{
+	int type, proto;
+	socklen_t len = sizeof(type);
+	int ret;
+
+	memset(d, 0, sizeof(*d));
+	d->nl = -1;
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len))
+		return -errno;
+	len = sizeof(proto);
+	if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len))
+		return -errno;
+	if (type != SOCK_STREAM || proto != IPPROTO_TCP)
+		return -EPROTONOSUPPORT;
+	len = sizeof(d->cookie);
+	if (getsockopt(fd, SOL_SOCKET, SO_COOKIE, &d->cookie, &len))
+		return -errno;
+	ret = endpoints(fd, &d->sock);
+	if (ret == -ENOTCONN)
+		return describe_unconnected(fd, d);
+	if (ret)
+		return ret;
+	ret = netlink_in_netns_of(fd, &d->sock.netns);
+	if (ret < 0)
+		return ret;
+	d->nl = ret;
+	ret = lookup(d);
+	if (ret)
+		sockdiag_done(d);
+	return ret;
+}
+
+int sockdiag_recheck(struct sockdiag *d)
+{
+	return d->nl < 0 ? -EBADF : lookup(d);
+}
+
+void sockdiag_done(struct sockdiag *d)
+{
+	if (d->nl >= 0)
+		close(d->nl);
+	d->nl = -1;
+}
