@@ -92,7 +92,12 @@ $(OBJDIR)/fixtures/%: fixtures/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CPPFLAGS) $(WARNINGS) $(CFLAGS) -pthread -o $@ $< -lm
 
-fixtures: $(FIXTURE_BINS)
+# A statically linked, stripped cwfix: no symbols for gdb, none needed by fdclose.
+$(OBJDIR)/fixtures/cwfix-static: fixtures/cwfix.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CPPFLAGS) $(WARNINGS) $(CFLAGS) -pthread -static -s -o $@ $< -lm
+
+fixtures: $(FIXTURE_BINS) $(OBJDIR)/fixtures/cwfix-static
 
 unit: $(UNIT_BINS)
 	@bash tests/run-unit.sh $(UNIT_BINS)

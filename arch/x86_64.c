@@ -154,12 +154,12 @@ DEFINE_ACCESSORS(i386)
 
 /* arch/x86_64_bulk.S */
 extern const uint8_t x86_64_bulk_close_start[];
-extern const uint8_t x86_64_bulk_close_end[];
+extern const uint64_t x86_64_bulk_close_len;
 
 static size_t x86_64_bulk_close_code(const uint8_t **code)
 {
 	*code = x86_64_bulk_close_start;
-	return (size_t)(x86_64_bulk_close_end - x86_64_bulk_close_start);
+	return (size_t)x86_64_bulk_close_len;
 }
 
 /* The loop's inputs, in callee-saved registers that syscall leaves alone. */

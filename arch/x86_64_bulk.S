@@ -13,7 +13,7 @@
 	.section .rodata
 	.balign 16
 	.globl	x86_64_bulk_close_start
-	.globl	x86_64_bulk_close_end
+	.globl	x86_64_bulk_close_len
 x86_64_bulk_close_start:
 	xor	%r15d, %r15d
 1:	cmp	%r12, %r15
@@ -31,5 +31,10 @@ x86_64_bulk_close_start:
 	syscall
 	jmp	2b			/* never resumed here by fdclose */
 x86_64_bulk_close_end:
+
+	/* The length as data: C may not subtract addresses of two objects. */
+	.balign 8
+x86_64_bulk_close_len:
+	.quad	x86_64_bulk_close_end - x86_64_bulk_close_start
 
 	.section .note.GNU-stack, "", @progbits

@@ -89,8 +89,9 @@ static int describe_targets(const struct options *opt, const struct target_info 
 		struct op_target *t = &targets[i];
 
 		ret = fd_describe(ti->fd_task, opt->fds[i], &t->desc);
-		if (ret == -ESRCH)
-			return ret;
+		/* /proc/PID/fd is readable only to whom may trace PID: explain that once. */
+		if (ret == -ESRCH || ret == -EACCES || ret == -EPERM)
+			return ret == -ESRCH ? ret : -EPERM;
 		if (ret) {
 			t->result = OP_FAILED;
 			t->error = ret == -ENOENT ? -EBADF : ret;

@@ -97,13 +97,13 @@ static bool still_closewait(int ref)
 }
 
 /* Under the freeze: is the app's fd still the object we chose?  0 or -errno. */
-static int verify(pid_t pid, const struct op_target *t, int ref)
+static int verify(pid_t pid, pid_t self, const struct op_target *t, int ref)
 {
 	long same;
 
 	if (ref < 0)
 		return fd_still_same(pid, &t->desc);
-	same = syscall(SYS_kcmp, pid, getpid(), KCMP_FILE, t->desc.fd, ref);
+	same = syscall(SYS_kcmp, pid, self, KCMP_FILE, t->desc.fd, ref);
 	if (same < 0)
 		return errno == EBADF ? -ENOENT : -errno;
 	if (same != 0)
@@ -125,6 +125,7 @@ static int close_verified(struct frozen *fz, struct batch *b)
 	int *fds = malloc(b->n * sizeof(*fds));
 	int *results = malloc(b->n * sizeof(*results));
 	size_t *which = malloc(b->n * sizeof(*which));
+	pid_t self = getpid();
 	size_t i, k = 0;
 	int ret = -ENOMEM;
 
@@ -136,7 +137,7 @@ static int close_verified(struct frozen *fz, struct batch *b)
 
 		if (t->result != OP_PENDING)
 			continue;
-		err = verify(b->fd_task, t, b->refs[i]);
+		err = verify(b->fd_task, self, t, b->refs[i]);
 		if (err) {
 			skip(t, err);
 			continue;

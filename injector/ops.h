@@ -26,7 +26,7 @@ struct op_target {
 	bool require_closewait;	/* re-check under the freeze that it is still CLOSE_WAIT */
 	enum op_result result;
 	int error;		/* -errno for OP_FAILED and OP_SKIPPED */
-	char why[160];		/* OP_REFUSED and OP_FAILED: what to tell the user */
+	char why[256];		/* OP_REFUSED and OP_FAILED: what to tell the user */
 	char held_by[160];	/* OP_CLOSED: other holders keeping the socket alive */
 	bool still_open;	/* closed here, yet the socket lives on elsewhere */
 };

@@ -130,6 +130,7 @@ void fd_summary(const struct fd_desc *d, char *buf, size_t size)
 	case FDK_FILE:
 		snprintf(buf, size, "file %s", d->link);
 		break;
+	case FDK_UNKNOWN:
 	case FDK_PIPE:
 	case FDK_OTHER:
 		snprintf(buf, size, "%s", d->link);

@@ -10,6 +10,7 @@
 #include "scan/tcp.h"
 
 enum fd_kind {
+	FDK_UNKNOWN,		/* not described (e.g. not open) */
 	FDK_TCP,		/* found in the tcp tables of the process's namespace */
 	FDK_SOCKET,		/* any other socket */
 	FDK_PIPE,

@@ -154,6 +154,7 @@ static int describe_unconnected(int fd, struct sockdiag *d)
 	socklen_t len = sizeof(local);
 	struct tcp_info info;
 	struct stat st;
+	int nsfd;
 
 	if (getsockname(fd, (struct sockaddr *)&local, &len) || fstat(fd, &st))
 		return -errno;
@@ -174,6 +175,12 @@ static int describe_unconnected(int fd, struct sockdiag *d)
 	}
 	d->sock.state = info.tcpi_state;
 	d->sock.inode = st.st_ino;
+	nsfd = ioctl(fd, SIOCGSKNS);
+	if (nsfd >= 0) {
+		if (!fstat(nsfd, &st))
+			d->sock.netns = st.st_ino;
+		close(nsfd);
+	}
 	return 0;
 }
 

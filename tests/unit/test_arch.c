@@ -233,6 +233,37 @@ static void test_vdso_scan_respects_instruction_boundaries(void **state)
 	assert_int_equal(site_scan_code(x, img, sizeof(img)), -ENOEXEC);
 }
 
+/* The close loop must decode as whole instructions, with its two syscalls. */
+static void test_bulk_close_code_decodes(void **state)
+{
+	const struct arch_personality *x = arch_personality_for(216);
+	const uint8_t *code;
+	size_t len = x->bulk_close_code(&code), off, syscalls = 0;
+
+	(void)state;
+	assert_true(len > 8 && len < 256);
+	for (off = 0; off + 2 <= len; off++)
+		syscalls += site_is_syscall(x, code + off, len - off, off);
+	assert_int_equal(syscalls, 2);
+	assert_null(arch_personality_for(68)->bulk_close_code);
+}
+
+static void test_set_bulk_close_registers(void **state)
+{
+	const struct arch_personality *a = arch_personality_for(216);
+	struct arch_regs r = x86_64_image();
+
+	(void)state;
+	a->set_bulk_close(&r, 0x10000, 0x11000, 0x12000, 42, 100, 101);
+	assert_int_equal(get64(&r, X_RIP), 0x10000);
+	assert_int_equal((int64_t)get64(&r, X_ORIG_RAX), -1);
+	assert_int_equal(get64(&r, X_RBX), 0x11000);
+	assert_int_equal(get64(&r, 4), 0x12000);	/* rbp: results */
+	assert_int_equal(get64(&r, 3), 42);		/* r12: count */
+	assert_int_equal(get64(&r, 2), 100);		/* r13: tgid */
+	assert_int_equal(get64(&r, 1), 101);		/* r14: tid */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -244,6 +275,8 @@ int main(void)
 		cmocka_unit_test(test_i386_layout),
 		cmocka_unit_test(test_syscall_instruction_is_decoded),
 		cmocka_unit_test(test_vdso_scan_respects_instruction_boundaries),
+		cmocka_unit_test(test_bulk_close_code_decodes),
+		cmocka_unit_test(test_set_bulk_close_registers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
