@@ -101,7 +101,7 @@ static int describe_targets(const struct options *opt, const struct target_info 
 	}
 	describe_sockets(ti, targets, diags, opt->nfds, &need_tables);
 	if (need_tables) {
-		ret = tcp_read(&table, ti->fd_task, 0, TCP_ALL_STATES);
+		ret = tcp_table_read(&table, ti->fd_task, 0, TCP_ALL_STATES);
 		if (ret)
 			return ret;
 		for (i = 0; i < opt->nfds; i++)
@@ -128,7 +128,7 @@ static bool still_held(struct op_target *t, struct sockdiag *diag, struct tcp_ta
 		return !sockdiag_recheck(diag) && diag->sock.inode == inode;
 	if (!*table_read) {
 		*table_read = true;
-		if (tcp_read(table, pid, 0, TCP_ALL_STATES))
+		if (tcp_table_read(table, pid, 0, TCP_ALL_STATES))
 			return false;
 	}
 	return tcp_find_inode(table, inode) != NULL;
@@ -180,6 +180,26 @@ static void mark_dry_run(struct op_target *targets, size_t n)
 			targets[i].result = OP_WOULD_CLOSE;
 }
 
+/* In --json every fd gets its object, even when the process as a whole refused. */
+static void refuse_process(const struct options *opt, const struct target_info *ti,
+			   struct op_target *targets, int err, const char *why)
+{
+	struct op_stats none = { 0 };
+	size_t i;
+
+	if (!opt->json || !targets) {
+		pr_err("%s", why);
+		return;
+	}
+	for (i = 0; i < opt->nfds; i++) {
+		targets[i].desc.fd = opt->fds[i];
+		targets[i].result = err == -EPERM || err == -EBUSY ? OP_REFUSED : OP_FAILED;
+		targets[i].error = err;
+		snprintf(targets[i].why, sizeof(targets[i].why), "%s", why);
+	}
+	report_targets(opt, ti, targets, opt->nfds, &none);
+}
+
 int cmd_close(const struct options *opt)
 {
 	struct op_params params = {
@@ -190,37 +210,40 @@ int cmd_close(const struct options *opt)
 	struct op_target *targets;
 	struct sockdiag *diags;
 	struct target_info ti;
+	int ret, status = EXIT_FAILED;
 	char why[256];
 	sigset_t held;
-	int ret, status;
 	size_t i;
 
 	injector_init();
-	ret = target_inspect(opt->target, &ti);
-	if (ret) {
-		if (ret == -ESRCH)
-			pr_err("pid %d: no such process", opt->target);
-		else
-			pr_errno(ret, "pid %d: cannot read its /proc entry", opt->target);
-		return EXIT_FAILED;
-	}
-	if (target_refuse(&ti, why, sizeof(why))) {
-		pr_err("%s", why);
-		return EXIT_FAILED;
-	}
 	targets = calloc(opt->nfds, sizeof(*targets));
 	diags = calloc(opt->nfds, sizeof(*diags));
 	if (!targets || !diags) {
 		pr_errno(ENOMEM, "pid %d", opt->target);
-		status = EXIT_FAILED;
 		goto free_targets;
 	}
 	for (i = 0; i < opt->nfds; i++)
 		diags[i].nl = -1;
+	ret = target_inspect(opt->target, &ti);
+	if (ret) {
+		ti.pid = opt->target;
+		snprintf(ti.comm, sizeof(ti.comm), "?");
+		if (ret == -ESRCH)
+			snprintf(why, sizeof(why), "pid %d: no such process", opt->target);
+		else
+			snprintf(why, sizeof(why), "pid %d: cannot read its /proc entry: %s",
+				 opt->target, strerror(-ret));
+		refuse_process(opt, &ti, targets, ret, why);
+		goto free_targets;
+	}
+	ret = target_refuse(&ti, why, sizeof(why));
+	if (ret) {
+		refuse_process(opt, &ti, targets, ret, why);
+		goto free_targets;
+	}
 	ret = describe_targets(opt, &ti, targets, diags);
 	if (ret) {
 		target_explain(&ti, ret);
-		status = EXIT_FAILED;
 		goto free_targets;
 	}
 	if (opt->dry_run) {

@@ -27,6 +27,9 @@ static void reason(const struct op_target *t, char *buf, size_t size)
 			 t->error == -EALREADY ? "the socket left CLOSE-WAIT meanwhile" :
 			 t->error == -ESRCH ? "the process exited" :
 			 "the number now refers to another object");
+	} else if (t->error == -ETIMEDOUT) {
+		snprintf(buf, size, "not closed: a thread of the process did not stop in time "
+			 "(see --timeout)");
 	} else if (t->result == OP_FAILED || t->result == OP_PENDING) {
 		snprintf(buf, size, "%s", strerror(t->error < 0 ? -t->error : t->error));
 	} else {

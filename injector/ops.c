@@ -19,7 +19,10 @@
 #include <unistd.h>
 
 #include "arch/arch.h"
+#include "common/diag.h"
+#include "injector/evidence.h"
 #include "injector/injector.h"
+#include "injector/internal.h"
 #include "injector/ops.h"
 
 /* The first window's size; later ones are scaled to fill max_pause_us. */
@@ -176,6 +179,8 @@ static int run_window(pid_t pid, struct batch *b, const struct op_params *p,
 		return ret;
 	if (fz.count > stats->threads)
 		stats->threads = fz.count;
+	if (diag_verbose && !stats->windows && !frozen_prepare(&fz))
+		evidence_print(&fz);
 	ret = close_verified(&fz, b);
 	stats->injections += fz.injections;
 	thaw_ret = thaw(&fz);

@@ -11,6 +11,7 @@
 #define FDCLOSE_SOCKDIAG_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "scan/tcp.h"
 
@@ -34,5 +35,21 @@ int sockdiag_describe(int fd, struct sockdiag *d);
  */
 int sockdiag_recheck(struct sockdiag *d);
 void sockdiag_done(struct sockdiag *d);
+
+/*
+ * Appends to t the TCP sockets (IPv4 and IPv6) whose state is in state_mask
+ * (TCP_STATE_BIT()s) in the network namespace of pid, as netns: one
+ * NETLINK_SOCK_DIAG dump each, filtered by the kernel, where reading
+ * /proc/PID/net/tcp and tcp6 walks the whole hash table four times.  Needs
+ * CAP_SYS_ADMIN to enter another namespace; 0 or -errno (the caller then
+ * reads /proc instead).
+ */
+int sockdiag_dump(pid_t pid, uint64_t netns, unsigned int state_mask, struct tcp_table *t);
+/*
+ * The TCP tables of pid's namespace: by sock_diag when fdclose may, else by
+ * /proc/PID/net/tcp{,6} (tcp_read(), which the recorded trees of the unit
+ * tests serve).  0 or -errno.
+ */
+int tcp_table_read(struct tcp_table *t, pid_t pid, uint64_t netns, unsigned int state_mask);
 
 #endif

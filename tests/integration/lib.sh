@@ -42,7 +42,8 @@ _it_where() {
 	for ((i = 1; i < ${#FUNCNAME[@]}; i++)); do
 		case ${FUNCNAME[$i]} in
 		fail | framework_error | skip | assert_* | _it_* | fx_* | need_* | wait_* | \
-		parks_of | fdclose_* | ss_closewait) ;;
+		parks_of | fdclose_* | ss_closewait | sweep_* | syslog_* | live_traffic_* | \
+		ss_closewait_*) ;;
 		*) echo "${BASH_SOURCE[$i]##*/}:${BASH_LINENO[$((i - 1))]}"; return ;;
 		esac
 	done
@@ -184,9 +185,18 @@ _it_cleanup() {
 	for p in "${IT_PIDS[@]}"; do
 		kill -KILL "$p" 2>/dev/null
 	done
+	for p in "${IT_ON_EXIT[@]}"; do
+		eval "$p"
+	done
 	[ -z "$IT_OWN_TMP" ] || [ -n "${IT_KEEP:-}" ] || rm -rf "$IT_OWN_TMP"
 }
 trap _it_cleanup EXIT
+
+# it_on_exit COMMAND: eval'd when the test ends, after its processes are killed.
+IT_ON_EXIT=()
+it_on_exit() {
+	IT_ON_EXIT+=("$1")
+}
 
 # Kill every process the test started, also from another helper.
 it_track_pid() {
@@ -363,6 +373,14 @@ fdclose_list_json() {
 	assert_file_empty "$file.err" "fdclose --list --json $* on stderr"
 	bad=$(jq -c -R 'fromjson? // "not JSON: \(.)" |
 		if type != "object" then .
+		elif .type == "process" then
+			if (.pid | type) != "number" or (.fds | type) != "number" or
+			   (.nofile | type) != "number" then "bad process object: \(tojson)"
+			else empty end
+		elif .type == "backlog" then
+			if (.closewait | type) != "number" or (.local | type) != "string"
+			then "bad backlog object: \(tojson)" else empty end
+		elif .type != "holder" then "no known type: \(tojson)"
 		elif (.pid | type) != "number" or (.fd | type) != "number" or
 		     (.inode | type) != "number" or (.netns | type) != "number" or
 		     (.recv_q | type) != "number" or (.send_q | type) != "number" or
@@ -372,6 +390,9 @@ fdclose_list_json() {
 		elif .state != "CLOSE-WAIT" then "not CLOSE-WAIT: \(tojson)"
 		else empty end' "$file") || fail "jq could not read fdclose's output"
 	[ -z "$bad" ] || fail "fdclose --list --json $*:"$'\n'"$bad"
+	# Callers look at the holders; the process and backlog objects were checked above.
+	jq -c 'select(.type == "holder")' "$file" >"$file.holders" && mv "$file.holders" "$file" ||
+		fail "jq could not filter fdclose's output"
 }
 
 # fdclose_closewait [fdclose --list options...]: the holders fdclose lists,
@@ -445,4 +466,445 @@ assert_not_closewait() {
 		! awk -v i="$ino" '$3 == i { f = 1 } END { exit !f }' <<<"$cw" ||
 			fail "socket inode $ino is still in CLOSE_WAIT:"$'\n'"$cw"
 	done
+}
+
+# ---------------------------------------------------------------- fdclose --all-closewait
+
+CHURN=$FIXDIR/churn
+SWEEPHELP=$FIXDIR/sweephelp
+
+need_sweep_fixtures() {
+	need_fixtures
+	local f
+	for f in "$CHURN" "$SWEEPHELP"; do
+		[ -x "$f" ] || framework_error "$f is not built (make fixtures)"
+	done
+}
+
+# fx_start_prog NAME DIR PROGRAM [ARGS...]: like fx_start, for any fixture
+# that takes --ctl and --ready as cwfix does (churn, a copy of cwfix under
+# another name, cwfix run through setpriv), with both in DIR (for a fixture
+# that cannot write to $IT_TMP); $IT_TMP/NAME.ready then links to DIR's.
+fx_start_prog() {
+	local name=$1 dir=$2
+	shift 2
+	rm -f "$IT_TMP/$name.ready" "$dir/$name.ready"
+	[ "$dir" = "$IT_TMP" ] || ln -s "$dir/$name.ready" "$IT_TMP/$name.ready"
+	"$@" --ctl "$dir/$name.ctl" --ready "$dir/$name.ready" \
+		</dev/null >"$IT_TMP/$name.log" 2>&1 &
+	it_track_pid $!
+	_it_wait_ready "$name" $!
+}
+
+# fd_count PID: how many fds it has open.
+fd_count() {
+	ls "/proc/$1/fd" | wc -l
+}
+
+# nofile_of PID: its soft RLIMIT_NOFILE.
+nofile_of() {
+	awk '/^Max open files/ { print $4 }' "/proc/$1/limits"
+}
+
+# commify N: 20000 -> 20,000, as fdclose prints counts.
+commify() {
+	local n=$1 out=
+	while [ ${#n} -gt 3 ]; do
+		out=,${n: -3}$out
+		n=${n:0:${#n}-3}
+	done
+	echo "$n$out"
+}
+
+# ss_closewait_all PID...: ss_closewait in our network namespace and in that
+# of each PID, each namespace once.
+ss_closewait_all() {
+	local seen=" $(netns_of self) " p ns
+	ss_closewait
+	for p in "$@"; do
+		ns=$(netns_of "$p")
+		case $seen in *" $ns "*) continue ;; esac
+		seen="$seen$ns "
+		ss_closewait "$p"
+	done
+}
+
+# assert_no_closewait [PID...]: ss shows no CLOSE_WAIT socket at all (with or
+# without holder, accept queues included) in our network namespace nor in
+# that of any PID.
+assert_no_closewait() {
+	local p left
+	left=$(ss -H -tanpe state close-wait)
+	for p in "$@"; do
+		left+=$(nsenter --net="/proc/$p/ns/net" ss -H -tanpe state close-wait) ||
+			framework_error "nsenter ss in the netns of $p failed"
+	done
+	[ -z "$left" ] || fail "CLOSE_WAIT sockets left:"$'\n'"$left"
+}
+
+# socket_fds PID...: "pid fd inode" of every socket fd each has, in one pass
+# (thousands of fds: one readlink each from bash would take seconds).
+socket_fds() {
+	local p
+	for p in "$@"; do
+		find "/proc/$p/fd" -mindepth 1 -maxdepth 1 -printf "$p %f %l\n" 2>/dev/null
+	done | sed -n 's/^\([0-9]* [0-9]*\) socket:\[\([0-9]*\)\]$/\1 \2/p'
+}
+
+# fd_inodes NAME...: "pid fd inode" of every CLOSE_WAIT fd the fixtures hold
+# (ready files, children included), to compare with later.
+fd_inodes() {
+	local pids
+	pids=$(expected_holders "$@" | cut -d' ' -f1 | sort -u)
+	# shellcheck disable=SC2086
+	awk 'NR == FNR { ino[$1 " " $2] = $3; next } { print $1, $2, ino[$1 " " $2] }' \
+		<(socket_fds $pids) <(expected_holders "$@")
+}
+
+# assert_fds_gone FILE: every "pid fd inode" line of FILE (fd_inodes) names
+# an fd that is closed, or whose number now names another file.
+assert_fds_gone() {
+	local left
+	# shellcheck disable=SC2046
+	left=$(awk 'NR == FNR { now[$1 " " $2] = $3; next } now[$1 " " $2] == $3 && $3 != "" {
+		print "fd " $2 " of pid " $1 " still names socket " $3 }' \
+		<(socket_fds $(cut -d' ' -f1 "$1" | sort -u)) "$1")
+	[ -z "$left" ] || fail "$(head -20 <<<"$left")"
+}
+
+# assert_fds_kept FILE: every one still names the same socket (the
+# fixture's own view is assert_fds; this one also covers children).
+assert_fds_kept() {
+	local left
+	# shellcheck disable=SC2046
+	left=$(awk 'NR == FNR { now[$1 " " $2] = $3; next } now[$1 " " $2] != $3 {
+		print "fd " $2 " of pid " $1 " no longer names socket " $3 }' \
+		<(socket_fds $(cut -d' ' -f1 "$1" | sort -u)) "$1")
+	[ -z "$left" ] || fail "$(head -20 <<<"$left")"
+}
+
+# all_gone NAME / all_cw NAME: "FD=gone ..." / "FD=close-wait ..." for its
+# CLOSE_WAIT fds, the reply assert_fds expects.
+all_gone() {
+	fx_field "$1" closewait | sed 's/\([0-9][0-9]*\)/\1=gone/g'
+}
+all_cw() {
+	fx_field "$1" closewait | sed 's/\([0-9][0-9]*\)/\1=close-wait/g'
+}
+
+# sweep_json OUTFILE [OPTIONS...]: runs fdclose --all-closewait --json
+# OPTIONS, leaving its exit status in $RC, its stderr in OUTFILE.err, and
+# checks that stdout is the contract's JSON Lines: objects of type holder,
+# process and backlog with every field of the right type, and last exactly
+# one summary; results closed/skipped/failed/refused (would-close with
+# --dry-run, which the summary's dry_run must say); error a string when
+# failed; and the exit status 0 exactly when nothing failed.  Where nothing
+# was frozen, frozen_us may be missing (holders not closed or failed; with
+# --dry-run, the process objects' freeze fields and fds_after too).  It also checks
+# the summary against the holders: "closed" counts each socket once, when
+# every holder of it was closed (would-close), "processes" the processes
+# where something was closed, "failed" is 0 exactly when no holder failed.
+sweep_json() {
+	local file=$1 dry=false o bad
+	shift
+	for o in "$@"; do
+		case $o in -n | --dry-run) dry=true ;; esac
+	done
+	"$FDCLOSE" --all-closewait --json "$@" >"$file" 2>"$file.err"
+	RC=$?
+	case $RC in 0 | 1) ;; *) fail "fdclose --all-closewait --json $* exited $RC:"$'\n'"$(cat "$file.err")" ;; esac
+	[ -s "$file" ] || fail "fdclose --all-closewait --json $* printed nothing (exit $RC):"$'\n'"$(cat "$file.err")"
+	bad=$(jq -c -R --argjson dry "$dry" '
+		def num: type == "number";
+		def numnull: type == "number" or type == "null";
+		def str: type == "string";
+		def strnull: type == "string" or type == "null";
+		fromjson? // "not JSON: \(.)" |
+		if type != "object" then .
+		elif .type == "holder" then
+			if (.pid | num) and (.fd | num) and (.comm | str) and (.inode | num) and
+			   (.netns | num) and (.local | strnull) and (.remote | strnull) and
+			   has("local") and has("remote") and
+			   (.state | str) and (.recv_q | num) and (.send_q | num) and
+			   (.error | strnull) and has("error") and (.frozen_us | numnull) and
+			   (if .result == "closed" or .result == "failed" then .frozen_us | num else true end) and
+			   (.result | IN("closed", "would-close", "skipped", "failed", "refused"))
+			then
+				if ($dry and .result == "closed") or ((($dry | not)) and .result == "would-close")
+				then "result \(.result) with dry_run \($dry): \(tojson)"
+				elif .result == "failed" and (.error | str | not)
+				then "failed without an error: \(tojson)"
+				else empty end
+			else "holder: fields missing or of the wrong type: \(tojson)" end
+		elif .type == "process" then
+			if (.pid | num) and (.comm | str) and (.fds_before | num) and (.nofile | num) and
+			   if $dry then (.fds_after | numnull) and (.frozen_us | numnull) and
+				(.max_window_us | numnull) and (.windows | numnull) and (.threads | numnull)
+			   else (.fds_after | num) and (.frozen_us | num) and (.max_window_us | num) and
+				(.windows | num) and (.threads | num) end
+			then empty
+			else "process: fields missing or of the wrong type: \(tojson)" end
+		elif .type == "backlog" then
+			if (.pid | numnull) and (.fd | numnull) and (.comm | strnull) and (.inode | num) and
+			   (.local | str) and (.netns | num) and (.closewait | num)
+			then empty
+			else "backlog: fields missing or of the wrong type: \(tojson)" end
+		elif .type == "summary" then
+			if .summary == true and (.closed | num) and (.processes | num) and (.failed | num) and
+			   (.skipped | num) and (.frozen_us_median | num) and (.frozen_us_max | num) and
+			   (.wall_us | num) and .dry_run == $dry
+			then empty
+			else "summary: fields missing, of the wrong type or dry_run not \($dry): \(tojson)" end
+		else "unknown type: \(tojson)" end' "$file") ||
+		fail "jq could not read the output of fdclose --all-closewait --json $*"
+	[ -z "$bad" ] || fail "fdclose --all-closewait --json $*:"$'\n'"$bad"
+	[ "$(jq -R -s 'split("\n") | map(select(. != "") | fromjson | select(.type == "summary")) | length' "$file")" = 1 ] ||
+		fail "fdclose --all-closewait --json $*: not exactly one summary object"
+	[ "$(tail -n 1 "$file" | jq -r .type)" = summary ] ||
+		fail "fdclose --all-closewait --json $*: the summary is not the last line"
+	# The summary against the holders.
+	local want got
+	want=$(jq -s -r --argjson dry "$dry" '
+		(if $dry then "would-close" else "closed" end) as $done |
+		map(select(.type == "holder")) as $h |
+		($h | group_by(.inode) | map(select(all(.result == $done))) | length) as $closed |
+		($h | map(select(.result == $done) | .pid) | unique | length) as $procs |
+		($h | map(select(.result == "failed")) | length > 0) as $anyfail |
+		"closed=\($closed) processes=\($procs) failed>0=\($anyfail)"' "$file")
+	got=$(tail -n 1 "$file" | jq -r '"closed=\(.closed) processes=\(.processes) failed>0=\(.failed > 0)"')
+	assert_eq "$want" "$got" "the summary of fdclose --all-closewait --json $* against its holder objects"
+	if [ "$RC" = 0 ]; then
+		[ "$(tail -n 1 "$file" | jq .failed)" = 0 ] ||
+			fail "fdclose --all-closewait --json $* exited 0 though failed is $(tail -n 1 "$file" | jq .failed)"
+	else
+		[ "$(tail -n 1 "$file" | jq .failed)" != 0 ] || jq -e 'select(.type == "holder" and .result == "refused")' "$file" >/dev/null ||
+			fail "fdclose --all-closewait --json $* exited $RC though nothing failed:"$'\n'"$(cat "$file.err")"
+	fi
+}
+
+# sweep_ok OUTFILE [OPTIONS...]: sweep_json, which must exit 0 with nothing
+# on stderr.
+sweep_ok() {
+	local file=$1
+	sweep_json "$@"
+	shift
+	[ "$RC" = 0 ] || fail "fdclose --all-closewait --json $* exited $RC:"$'\n'"$(jq -c 'select(.result == "failed" or .result == "refused" or .type == "summary")' "$file")"$'\n'"$(cat "$file.err")"
+	assert_file_empty "$file.err" "stderr of fdclose --all-closewait --json $*"
+}
+
+# sweep_summary FILE: "closed=N processes=M failed=F skipped=S" of its summary.
+sweep_summary() {
+	tail -n 1 "$1" | jq -r '"closed=\(.closed) processes=\(.processes) failed=\(.failed) skipped=\(.skipped)"'
+}
+
+# sweep_holders FILE [RESULT]: "pid fd inode local remote recv_q send_q" of
+# the holder objects (with that result), as ss_closewait prints holders.
+sweep_holders() {
+	jq -r --arg r "${2:-}" 'select(.type == "holder" and ($r == "" or .result == $r)) |
+		"\(.pid) \(.fd) \(.inode) \(.local) \(.remote) \(.recv_q) \(.send_q)"' "$1"
+}
+
+# sweep_process FILE PID FIELD: that field of the process object of PID.
+sweep_process() {
+	jq -r --argjson p "$2" --arg f "$3" 'select(.type == "process" and .pid == $p) | .[$f]' "$1"
+}
+
+# live_traffic_start NAME...: a loop per fixture asks it, again and again,
+# for a round trip on every live connection, until live_traffic_stop.
+IT_TRAFFIC_PIDS=()
+live_traffic_start() {
+	local name
+	rm -f "$IT_TMP"/traffic.*
+	for name in "$@"; do
+		(
+			n=0
+			while [ ! -e "$IT_TMP/traffic.stop" ]; do
+				if r=$(fx_cmd "$name" live 2>&1); then
+					n=$((n + 1))
+					# Atomically: a reader must never see it empty.
+					echo "$n" >"$IT_TMP/traffic.$name.n.tmp"
+					mv "$IT_TMP/traffic.$name.n.tmp" "$IT_TMP/traffic.$name.n"
+				else
+					echo "$r" >>"$IT_TMP/traffic.$name.fail"
+					sleep 0.05
+				fi
+			done
+		) &
+		IT_TRAFFIC_PIDS+=($!)
+		it_track_pid $!
+	done
+	for name in "$@"; do
+		wait_until 10 test -s "$IT_TMP/traffic.$name.n" ||
+			framework_error "no live round trip with fixture $name"
+	done
+}
+
+# live_traffic_mark: remembers how many round trips each loop made so far.
+live_traffic_mark() {
+	local f
+	for f in "$IT_TMP"/traffic.*.n; do
+		cp "$f" "$f.mark.tmp"
+		mv "$f.mark.tmp" "$f.mark"
+	done
+}
+
+# live_traffic_stop: waits (up to 10 s) until each loop has made a round
+# trip since live_traffic_mark, then stops them; none may have seen a
+# failed round trip.
+_it_traffic_moved() {
+	local f
+	for f in "$IT_TMP"/traffic.*.n; do
+		[ ! -e "$f.mark" ] || [ "$(cat "$f")" -gt "$(cat "$f.mark")" ] || return 1
+	done
+}
+live_traffic_stop() {
+	local f name p
+	wait_until 10 _it_traffic_moved
+	touch "$IT_TMP/traffic.stop"
+	for p in "${IT_TRAFFIC_PIDS[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	IT_TRAFFIC_PIDS=()
+	for f in "$IT_TMP"/traffic.*.fail; do
+		[ -e "$f" ] || continue
+		name=${f#"$IT_TMP"/traffic.}
+		fail "live round trips with fixture ${name%.fail} failed:"$'\n'"$(head -5 "$f")"
+	done
+	for f in "$IT_TMP"/traffic.*.n; do
+		name=${f#"$IT_TMP"/traffic.}
+		name=${name%.n}
+		[ ! -e "$f.mark" ] || [ "$(cat "$f")" -gt "$(cat "$f.mark")" ] ||
+			fail "no live round trip with fixture $name since the mark ($(cat "$f") in all)"
+	done
+}
+
+# syslog_capture_start: makes /dev/log, in this test's own mount namespace
+# (run.sh's unshare --mount-proc made it, with private propagation), a unix
+# datagram socket that sweephelp logsink serves: every message sent to it
+# lands as one line in $IT_SYSLOG.  /dev is overmounted with a tmpfs
+# holding the few device nodes the tests use, so that nothing is created in
+# the machine's /dev, whether or not it has a /dev/log of its own.
+syslog_capture_start() {
+	local prop
+	need_root
+	need_sweep_fixtures
+	tr '\0' ' ' </proc/1/cmdline | grep -qF "$IT_NS_MARK" &&
+		[ "$(stat -L -c %i /proc/self/ns/mnt)" = "$(stat -L -c %i /proc/1/ns/mnt)" ] ||
+		framework_error "not in run.sh's mount namespace; refusing to mount over /dev"
+	prop=$(findmnt -n -o PROPAGATION /dev) || framework_error "findmnt /dev failed"
+	[ "$prop" = private ] || framework_error "/dev has propagation '$prop', not private; refusing to mount over it"
+	mount -t tmpfs -o mode=0755,size=1m fdclose-it-dev /dev || framework_error "cannot mount a tmpfs on /dev"
+	mknod -m 666 /dev/null c 1 3 && mknod -m 666 /dev/zero c 1 5 &&
+		mknod -m 666 /dev/full c 1 7 && mknod -m 666 /dev/random c 1 8 &&
+		mknod -m 666 /dev/urandom c 1 9 && mknod -m 666 /dev/tty c 5 0 &&
+		ln -s /proc/self/fd /dev/fd && ln -s fd/0 /dev/stdin && ln -s fd/1 /dev/stdout &&
+		ln -s fd/2 /dev/stderr && mkdir /dev/pts /dev/shm || framework_error "cannot populate the private /dev"
+	IT_SYSLOG=$IT_TMP/syslog
+	: >"$IT_SYSLOG"
+	rm -f "$IT_TMP/logsink.ready"
+	"$SWEEPHELP" logsink /dev/log "$IT_SYSLOG" "$IT_TMP/logsink.ready" </dev/null >"$IT_TMP/logsink.log" 2>&1 &
+	it_track_pid $!
+	wait_until 5 test -s "$IT_TMP/logsink.ready" ||
+		framework_error "logsink did not start: $(cat "$IT_TMP/logsink.log")"
+	[ -S /dev/log ] || framework_error "/dev/log is not a socket"
+}
+
+# syslog_wait N: waits until $IT_SYSLOG has at least N lines (N 0: half a
+# second, to let any stray message arrive), then a little longer for
+# stragglers; prints the count.
+syslog_wait() {
+	if [ "$1" = 0 ]; then
+		sleep 0.5
+	else
+		wait_until 5 test "$(wc -l <"$IT_SYSLOG")" -ge "$1"
+		sleep 0.2
+	fi
+	wc -l <"$IT_SYSLOG"
+}
+
+# ---------------------------------------------------------------- targets that are not cwfix
+# (t_close_errors, t_close_timeout, t_close_sigint)
+
+VFORKER=$FIXDIR/vforker
+STRICT=$FIXDIR/strict
+
+# need_fixture_bins NAME...: build/fixtures/NAME exists for each.
+need_fixture_bins() {
+	local f
+	for f in "$@"; do
+		[ -x "$FIXDIR/$f" ] || framework_error "$FIXDIR/$f is not built (make fixtures)"
+	done
+}
+
+# tracer_of PID: its TracerPid; "" if it is gone.
+tracer_of() {
+	awk '$1 == "TracerPid:" { print $2 }' "/proc/$1/status" 2>/dev/null
+}
+
+# state_of PID: the letter of its State (S, D, t, Z...); "" if it is gone.
+state_of() {
+	awk '$1 == "State:" { print $2 }' "/proc/$1/status" 2>/dev/null
+}
+
+# assert_pid_untraced PID WHAT: assert_untraced for a process given by pid.
+assert_pid_untraced() {
+	local t tracer state
+	[ -d "/proc/$1" ] || fail "$2 (pid $1) is gone"
+	for t in /proc/"$1"/task/*; do
+		tracer=$(awk '$1 == "TracerPid:" { print $2 }' "$t/status" 2>/dev/null) || continue
+		[ -z "$tracer" ] || [ "$tracer" = 0 ] ||
+			fail "$2 (pid $1) thread ${t##*/} still traced by $tracer"
+		state=$(awk '$1 == "State:" { print $2 }' "$t/status" 2>/dev/null)
+		[ "$state" != t ] || fail "$2 (pid $1) thread ${t##*/} left in a tracing stop"
+	done
+}
+
+# assert_fd_is PID FD LINK WHAT: /proc/PID/fd/FD still reads LINK.
+assert_fd_is() {
+	local now
+	now=$(readlink "/proc/$1/fd/$2" 2>/dev/null) || fail "$4: fd $2 of pid $1 is no longer open"
+	assert_eq "$3" "$now" "$4: fd $2 of pid $1"
+}
+
+# ms_now: a monotonic-enough clock in milliseconds.
+ms_now() {
+	date +%s%3N
+}
+
+# fx_vforker_start NAME [vforker options...]: starts build/fixtures/vforker
+# with --ready $IT_TMP/NAME.ready (fx_field and fx_pid read it), output in
+# $IT_TMP/NAME.log.  Its pid is $! of the caller's shell, so only that
+# shell can fx_vforker_done it.
+fx_vforker_start() {
+	local name=$1
+	shift
+	rm -f "$IT_TMP/$name.ready"
+	"$VFORKER" --ready "$IT_TMP/$name.ready" "$@" </dev/null >"$IT_TMP/$name.log" 2>&1 &
+	it_track_pid $!
+	_it_wait_ready "$name" $!
+}
+
+# wait_in_vfork NAME: until its main thread waits in vfork() (State D).
+_it_in_vfork() {
+	[ "$(cut -d' ' -f1 "/proc/$1/syscall" 2>/dev/null)" = "$2" ] && [ "$(state_of "$1")" = D ]
+}
+
+wait_in_vfork() {
+	local pid
+	pid=$(fx_pid "$1")
+	wait_until 5 _it_in_vfork "$pid" "$(fx_field "$1" syscall)" ||
+		fail "vforker $1 (pid $pid) is not waiting in vfork: State $(state_of "$pid"), syscall '$(cut -d' ' -f1 "/proc/$pid/syscall" 2>&1)'"
+}
+
+# fx_vforker_done NAME SECONDS: waits for it to exit on its own; it must
+# exit 0 and say "ok" (its own check after vfork returned).
+fx_vforker_done() {
+	local pid rc
+	pid=$(fx_pid "$1")
+	wait_until "$2" eval '! kill -0 "$pid" 2>/dev/null' ||
+		fail "vforker $1 (pid $pid) still runs after ${2}s: State $(state_of "$pid")"
+	wait "$pid"
+	rc=$?
+	[ "$rc" = 0 ] && grep -q '^ok ' "$IT_TMP/$1.log" ||
+		fail "vforker $1 (pid $pid) exited $rc after vfork returned: $(cat "$IT_TMP/$1.log")"
 }
