@@ -116,8 +116,10 @@ int target_inspect(pid_t pid, struct target_info *ti)
 	ti->uid = (uid_t)status_long(status, "Uid", 0);
 	ti->seccomp = (int)status_long(status, "Seccomp", 0);
 	ti->threads = (unsigned int)status_long(status, "Threads", 1);
+	/* Linux 6.x says "Kthread:" in status; older kernels need stat's flags. */
+	ti->kthread = status_field(status, "Kthread") ? status_long(status, "Kthread", 0) == 1
+						      : is_kthread(pid);
 	free(status);
-	ti->kthread = is_kthread(pid);
 	ti->fd_task = pid;
 	if (ti->state == 'Z' && ti->threads > 1) {
 		pid_t tid = live_thread(pid);
