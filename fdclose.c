@@ -23,27 +23,39 @@
 /* Keep in step with the SYNOPSIS of man/fdclose.8 and with README.md. */
 static const char usage_text[] =
 	"usage: fdclose [-n] [-f] [-j] [-t DURATION] PID FD...\n"
-	"       fdclose -l [-j] [-p PID]... [-P PORT]\n";
+	"       fdclose -a [-n] [-j] [FILTER]... [--settle DURATION] [--include-dead]\n"
+	"       fdclose -l [-j] [FILTER]...\n";
 
 static const char help_text[] =
 	"Close file descriptors inside a running process, without gdb.\n"
 	"\n"
 	"  fdclose PID FD...        close each FD inside process PID\n"
+	"  fdclose --all-closewait  close every TCP socket in CLOSE_WAIT, in every holder\n"
 	"  fdclose --list           list TCP sockets in CLOSE_WAIT and their holders\n"
 	"\n"
 	"Options:\n"
+	"  -a, --all-closewait      close every CLOSE_WAIT socket the filters select\n"
 	"  -l, --list               list CLOSE_WAIT sockets and holders; change nothing\n"
 	"  -n, --dry-run            say what would be closed; change nothing\n"
 	"  -f, --force              also close fds 0-2 and TCP sockets not in CLOSE_WAIT\n"
 	"  -j, --json               print JSON Lines, one object per fd\n"
-	"  -p, --pid PID            only this process (repeatable; with --list)\n"
-	"  -P, --port PORT          only sockets with this local or remote port\n"
+	"      --settle DURATION    scan twice DURATION apart; act on sockets seen both times\n"
+	"      --include-dead       also close TCP socket fds found in no table (dead)\n"
 	"  -t, --timeout DURATION   deadline for each wait on the target (default 2s)\n"
 	"      --max-pause DURATION bound on each time a process is frozen (default 20ms)\n"
+	"      --no-syslog          do not write what was changed to syslog\n"
 	"  -v, --verbose            say more, e.g. processes passed over while scanning\n"
-	"  -q, --quiet              print errors only\n"
+	"  -q, --quiet              print only the summary and errors\n"
 	"  -h, --help               show this help and exit\n"
 	"  -V, --version            show the version and exit\n"
+	"\n"
+	"Filters (for --list and --all-closewait; all must match):\n"
+	"  -p, --pid PID            only this process (repeatable)\n"
+	"  -P, --port PORT          only sockets with this local or remote port\n"
+	"      --local ADDR[:PORT]  only this local address (IPv6 as [::1]:80; :PORT alone)\n"
+	"      --remote ADDR[:PORT] only this remote address\n"
+	"      --comm NAME          only processes with this name\n"
+	"      --uid UID            only sockets owned by this uid\n"
 	"\n"
 	"DURATION is a number with an optional unit: us, ms, s (default), m.\n"
 	"Exit status: 0 all done, 1 something failed, 2 usage error.\n";
@@ -51,25 +63,40 @@ static const char help_text[] =
 /* Long options without a short form. */
 enum {
 	OPT_MAX_PAUSE = 256,
+	OPT_SETTLE,
+	OPT_INCLUDE_DEAD,
+	OPT_NO_SYSLOG,
+	OPT_LOCAL,
+	OPT_REMOTE,
+	OPT_COMM,
+	OPT_UID,
 };
 
 static const struct option long_options[] = {
+	{ "all-closewait", no_argument, NULL, 'a' },
 	{ "list", no_argument, NULL, 'l' },
 	{ "dry-run", no_argument, NULL, 'n' },
 	{ "force", no_argument, NULL, 'f' },
 	{ "json", no_argument, NULL, 'j' },
-	{ "pid", required_argument, NULL, 'p' },
-	{ "port", required_argument, NULL, 'P' },
+	{ "settle", required_argument, NULL, OPT_SETTLE },
+	{ "include-dead", no_argument, NULL, OPT_INCLUDE_DEAD },
 	{ "timeout", required_argument, NULL, 't' },
 	{ "max-pause", required_argument, NULL, OPT_MAX_PAUSE },
+	{ "no-syslog", no_argument, NULL, OPT_NO_SYSLOG },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
+	{ "pid", required_argument, NULL, 'p' },
+	{ "port", required_argument, NULL, 'P' },
+	{ "local", required_argument, NULL, OPT_LOCAL },
+	{ "remote", required_argument, NULL, OPT_REMOTE },
+	{ "comm", required_argument, NULL, OPT_COMM },
+	{ "uid", required_argument, NULL, OPT_UID },
 	{ NULL, 0, NULL, 0 },
 };
 
-static void usage_error(const char *fmt, const char *arg)
+static void __attribute__((noreturn)) usage_error(const char *fmt, const char *arg)
 {
 	char what[256];
 
@@ -98,43 +125,91 @@ static void add_pid_filter(struct options *opt, const char *arg)
 	opt->filter.npids = n;
 }
 
-static void parse_timeout(struct options *opt, const char *arg)
+/* A duration option within [min_us, max_us]; the range is said in words on error. */
+static long long parse_duration_option(const char *name, const char *arg, long long min_us,
+				       long long max_us, const char *range)
 {
 	unsigned long long us;
 
-	if (parse_duration_us(arg, &us) || us < 1000 || us > 3600ULL * 1000000)
-		usage_error("--timeout takes a duration from 1ms to 1h, not '%s'", arg);
-	opt->timeout_ms = (unsigned int)(us / 1000);
+	if (parse_duration_us(arg, &us) || (long long)us < min_us || (long long)us > max_us) {
+		char what[128];
+
+		snprintf(what, sizeof(what), "%s takes a duration from %s, not '%%s'", name, range);
+		usage_error(what, arg);
+	}
+	return (long long)us;
 }
 
-static void parse_max_pause(struct options *opt, const char *arg)
+static void parse_filter_option(struct options *opt, int c)
 {
-	unsigned long long us;
+	long long uid;
+	pid_t pid;
 
-	if (parse_duration_us(arg, &us) || us < 100 || us > 60ULL * 1000000)
-		usage_error("--max-pause takes a duration from 100us to 1m, not '%s'", arg);
-	opt->max_pause_us = (long long)us;
-}
-
-static void parse_option(struct options *opt, int c, bool *list)
-{
 	switch (c) {
-	case 'l': *list = true; break;
-	case 'n': opt->dry_run = true; break;
-	case 'f': opt->force = true; break;
-	case 'j': opt->json = true; break;
 	case 'p': add_pid_filter(opt, optarg); break;
 	case 'P':
 		if (parse_port(optarg, &opt->filter.port))
 			usage_error("--port takes a number from 0 to 65535, not '%s'", optarg);
 		break;
-	case 't': parse_timeout(opt, optarg); break;
-	case OPT_MAX_PAUSE: parse_max_pause(opt, optarg); break;
+	case OPT_LOCAL:
+		if (parse_addr_filter(optarg, &opt->filter.local))
+			usage_error("--local takes ADDR, ADDR:PORT, [IPV6]:PORT or :PORT, not '%s'",
+				    optarg);
+		break;
+	case OPT_REMOTE:
+		if (parse_addr_filter(optarg, &opt->filter.remote))
+			usage_error("--remote takes ADDR, ADDR:PORT, [IPV6]:PORT or :PORT, not '%s'",
+				    optarg);
+		break;
+	case OPT_COMM:
+		if (!*optarg || strlen(optarg) >= COMM_LEN)
+			usage_error("--comm takes a process name of 1 to 15 bytes, not '%s'", optarg);
+		opt->filter.comm = optarg;
+		break;
+	case OPT_UID:
+		/* uid 0 is valid, so parse_pid's lower bound of 1 does not fit. */
+		if (!strcmp(optarg, "0"))
+			uid = 0;
+		else if (parse_pid(optarg, &pid))
+			usage_error("--uid takes a numeric uid, not '%s'", optarg);
+		else
+			uid = pid;
+		opt->filter.uid = uid;
+		break;
+	}
+}
+
+static void parse_option(struct options *opt, int c, enum command *cmd, int *ncmds)
+{
+	switch (c) {
+	case 'a': *cmd = CMD_SWEEP; (*ncmds)++; break;
+	case 'l': *cmd = CMD_LIST; (*ncmds)++; break;
+	case 'n': opt->dry_run = true; break;
+	case 'f': opt->force = true; break;
+	case 'j': opt->json = true; break;
+	case OPT_SETTLE:
+		opt->settle_us = parse_duration_option("--settle", optarg, 1000, 3600000000LL,
+						       "1ms to 1h");
+		break;
+	case OPT_INCLUDE_DEAD: opt->include_dead = true; break;
+	case 't':
+		opt->timeout_ms = (unsigned int)(parse_duration_option("--timeout", optarg, 1000,
+				3600000000LL, "1ms to 1h") / 1000);
+		break;
+	case OPT_MAX_PAUSE:
+		opt->max_pause_us = parse_duration_option("--max-pause", optarg, 100, 60000000LL,
+							  "100us to 1m");
+		break;
+	case OPT_NO_SYSLOG: opt->no_syslog = true; break;
 	case 'v': diag_verbose = 1; break;
 	case 'q': diag_quiet = 1; break;
 	case 'h': fputs(usage_text, stdout); fputs("\n", stdout);
 		fputs(help_text, stdout); exit(EXIT_OK);
 	case 'V': printf("fdclose %s\n", FDCLOSE_VERSION); exit(EXIT_OK);
+	case 'p': case 'P': case OPT_LOCAL: case OPT_REMOTE: case OPT_COMM: case OPT_UID:
+		parse_filter_option(opt, c);
+		opt->filtered = true;
+		break;
 	default: fputs(usage_text, stderr); exit(EXIT_USAGE);
 	}
 }
@@ -160,30 +235,41 @@ static void parse_close_operands(struct options *opt, int argc, char **argv)
 			usage_error("FD must be a file descriptor number, not '%s'", argv[i]);
 }
 
+/* What each command accepts beyond the common options. */
+static void check_combinations(const struct options *opt, int argc, char **argv)
+{
+	if (opt->cmd != CMD_CLOSE && optind < argc)
+		usage_error("--list and --all-closewait take no operands, but got '%s'",
+			    argv[optind]);
+	if (opt->cmd == CMD_LIST && (opt->dry_run || opt->force))
+		usage_error("%s", "--list changes nothing: --dry-run and --force do not apply");
+	if (opt->cmd == CMD_SWEEP && opt->force)
+		usage_error("%s", "--all-closewait closes only CLOSE_WAIT sockets: --force does not apply");
+	if (opt->cmd == CMD_CLOSE && opt->filtered)
+		usage_error("%s", "filters select sockets for --list and --all-closewait; "
+			    "to close by number, give PID FD...");
+	if (opt->cmd != CMD_SWEEP && (opt->settle_us || opt->include_dead))
+		usage_error("%s", "--settle and --include-dead go with --all-closewait");
+}
+
 static void parse_args(struct options *opt, int argc, char **argv)
 {
-	bool list = false;
-	int c;
+	enum command cmd = CMD_CLOSE;
+	int c, ncmds = 0;
 
 	scan_filter_init(&opt->filter);
 	opt->timeout_ms = DEFAULT_TIMEOUT_MS;
 	opt->max_pause_us = DEFAULT_MAX_PAUSE_US;
-	while ((c = getopt_long(argc, argv, "lnfjp:P:t:vqhV", long_options, NULL)) != -1)
-		parse_option(opt, c, &list);
+	while ((c = getopt_long(argc, argv, "alnfjp:P:t:vqhV", long_options, NULL)) != -1)
+		parse_option(opt, c, &cmd, &ncmds);
+	if (ncmds > 1)
+		usage_error("%s", "--list and --all-closewait exclude each other");
 	if (diag_verbose && diag_quiet)
 		usage_error("%s", "--verbose and --quiet exclude each other");
-	if (list) {
-		if (optind < argc)
-			usage_error("--list takes no operands, but got '%s'", argv[optind]);
-		if (opt->dry_run || opt->force)
-			usage_error("%s", "--list changes nothing: --dry-run and --force do not apply");
-		opt->cmd = CMD_LIST;
-		return;
-	}
-	if (opt->filter.npids || opt->filter.port >= 0)
-		usage_error("%s", "--pid and --port filter --list; to close, give PID FD...");
-	opt->cmd = CMD_CLOSE;
-	parse_close_operands(opt, argc - optind, argv + optind);
+	opt->cmd = cmd;
+	check_combinations(opt, argc, argv);
+	if (cmd == CMD_CLOSE)
+		parse_close_operands(opt, argc - optind, argv + optind);
 }
 
 int main(int argc, char **argv)
@@ -197,6 +283,8 @@ int main(int argc, char **argv)
 		return cmd_list(&opt);
 	case CMD_CLOSE:
 		return cmd_close(&opt);
+	case CMD_SWEEP:
+		return cmd_sweep(&opt);
 	}
 	return EXIT_FAILED;
 }

@@ -17,6 +17,7 @@
 enum command {
 	CMD_CLOSE,		/* fdclose PID FD... */
 	CMD_LIST,		/* fdclose --list */
+	CMD_SWEEP,		/* fdclose --all-closewait */
 };
 
 struct options {
@@ -24,6 +25,10 @@ struct options {
 	bool json;
 	bool dry_run;
 	bool force;
+	bool filtered;		/* a filter option was given */
+	bool include_dead;
+	bool no_syslog;
+	long long settle_us;
 	unsigned int timeout_ms;
 	long long max_pause_us;
 	struct scan_filter filter;
@@ -35,6 +40,7 @@ struct options {
 /* Each returns an exit status. */
 int cmd_list(const struct options *opt);
 int cmd_close(const struct options *opt);
+int cmd_sweep(const struct options *opt);
 
 /* Argument parsers; each returns 0 or -EINVAL/-ERANGE. */
 int parse_pid(const char *s, pid_t *pid);

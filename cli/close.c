@@ -113,7 +113,8 @@ static int describe_targets(const struct options *opt, const struct target_info 
 		struct op_target *t = &targets[i];
 
 		apply_guard_rails(opt, t);
-		t->require_closewait = !opt->force && t->desc.kind == FDK_TCP;
+		if (!opt->force && t->desc.kind == FDK_TCP)
+			t->require_state = TCPS_CLOSE_WAIT;
 	}
 	return 0;
 }

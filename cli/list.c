@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* fdclose --list: the CLOSE_WAIT sockets and their holders.  Changes nothing. */
+/*
+ * fdclose --list: the CLOSE_WAIT and dead sockets and their holders, the
+ * accept queues nobody empties, and how many fds each process listed has
+ * left.  Changes nothing.
+ */
 #include <errno.h>
 #include <stdio.h>
 
@@ -14,6 +18,11 @@ static void report_stats(const struct scan_stats *st)
 	pr_verbose("passed over %zu vanished, %zu denied, %zu unreadable process(es); "
 		   "%zu malformed tcp table line(s)",
 		   st->vanished, st->denied, st->unreadable, st->malformed);
+	pr_verbose("asked the kernel about %zu socket fd(s) in no table: %zu dead "
+		   "(%zu judged by the tables alone), %zu in CLOSE_WAIT in a namespace "
+		   "without a readable process; %zu accept-queue CLOSE_WAIT(s) without "
+		   "a listener", st->probed, st->dead, st->dead_unverified, st->unlisted,
+		   st->queued_unmatched);
 }
 
 int cmd_list(const struct options *opt)

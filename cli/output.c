@@ -12,11 +12,24 @@ static const struct tcp_sock *sock_of(const struct scan_result *r, const struct 
 	return &r->socks.socks[h->sock];
 }
 
+static const char *holder_state(const struct scan_result *r, const struct holder *h)
+{
+	return h->dead ? "DEAD" : tcp_state_name(sock_of(r, h)->state);
+}
+
+static void add_endpoint(struct json_line *j, const char *key, int family,
+			 const uint8_t addr[16], uint16_t port)
+{
+	char ep[TCP_ENDPOINT_LEN];
+
+	tcp_format_endpoint(ep, sizeof(ep), family, addr, port);
+	json_add_str(j, key, ep);
+}
+
 void output_holder_fields(struct json_line *j, const struct scan_result *r,
 			  const struct holder *h)
 {
 	const struct tcp_sock *s = sock_of(r, h);
-	char ep[TCP_ENDPOINT_LEN];
 
 	json_add_i64(j, "pid", h->pid);
 	json_add_i64(j, "fd", h->fd);
@@ -24,16 +37,53 @@ void output_holder_fields(struct json_line *j, const struct scan_result *r,
 	json_add_u64(j, "inode", s->inode);
 	json_add_u64(j, "netns", s->netns);
 	json_add_str(j, "family", s->family == AF_INET6 ? "inet6" : "inet");
-	json_add_str(j, "state", tcp_state_name(s->state));
-	tcp_format_endpoint(ep, sizeof(ep), s->family, s->local_addr, s->local_port);
-	json_add_str(j, "local", ep);
-	tcp_format_endpoint(ep, sizeof(ep), s->family, s->remote_addr, s->remote_port);
-	json_add_str(j, "remote", ep);
-	json_add_u64(j, "local_port", s->local_port);
-	json_add_u64(j, "remote_port", s->remote_port);
+	json_add_str(j, "state", holder_state(r, h));
+	/* A dead socket has no endpoint any more: null, not a made-up 0.0.0.0:0. */
+	if (h->dead) {
+		json_add_null(j, "local");
+		json_add_null(j, "remote");
+		json_add_null(j, "local_port");
+		json_add_null(j, "remote_port");
+	} else {
+		add_endpoint(j, "local", s->family, s->local_addr, s->local_port);
+		add_endpoint(j, "remote", s->family, s->remote_addr, s->remote_port);
+		json_add_u64(j, "local_port", s->local_port);
+		json_add_u64(j, "remote_port", s->remote_port);
+	}
 	json_add_u64(j, "recv_q", s->rx_queue);
 	json_add_u64(j, "send_q", s->tx_queue);
 	json_add_u64(j, "uid", s->uid);
+	json_add_bool(j, "dead", h->dead);
+}
+
+static void backlog_fields(struct json_line *j, const struct scan_result *r,
+			   const struct backlog *b)
+{
+	const struct tcp_sock *l = &r->socks.socks[b->listener];
+
+	json_add_str(j, "type", "backlog");
+	if (b->pid) {
+		json_add_i64(j, "pid", b->pid);
+		json_add_i64(j, "fd", b->fd);
+		json_add_str(j, "comm", b->comm);
+	} else {
+		json_add_null(j, "pid");
+		json_add_null(j, "fd");
+		json_add_null(j, "comm");
+	}
+	json_add_u64(j, "inode", l->inode);
+	add_endpoint(j, "local", l->family, l->local_addr, l->local_port);
+	json_add_u64(j, "netns", l->netns);
+	json_add_u64(j, "closewait", b->closewait);
+}
+
+static void process_fields(struct json_line *j, const struct proc_fds *p)
+{
+	json_add_str(j, "type", "process");
+	json_add_i64(j, "pid", p->pid);
+	json_add_str(j, "comm", p->comm);
+	json_add_u64(j, "fds", p->fds);
+	json_add_u64(j, "nofile", p->nofile);
 }
 
 int output_json(FILE *out, const struct scan_result *r)
@@ -44,7 +94,18 @@ int output_json(FILE *out, const struct scan_result *r)
 
 	for (i = 0; i < r->count && !ret; i++) {
 		json_begin(&j);
+		json_add_str(&j, "type", "holder");
 		output_holder_fields(&j, r, &r->holders[i]);
+		ret = json_end(&j, out);
+	}
+	for (i = 0; i < r->nbacklogs && !ret; i++) {
+		json_begin(&j);
+		backlog_fields(&j, r, &r->backlogs[i]);
+		ret = json_end(&j, out);
+	}
+	for (i = 0; i < r->nprocs && !ret; i++) {
+		json_begin(&j);
+		process_fields(&j, &r->procs[i]);
 		ret = json_end(&j, out);
 	}
 	json_free(&j);
@@ -95,10 +156,13 @@ size_t output_printable(char *dst, size_t size, const char *name)
 	return width;
 }
 
-enum column { COL_RECVQ, COL_SENDQ, COL_LOCAL, COL_PEER, COL_PROCESS, COL_PID, COL_FD, NCOLS };
+enum column {
+	COL_STATE, COL_RECVQ, COL_SENDQ, COL_LOCAL, COL_PEER, COL_PROCESS, COL_PID, COL_FD, NCOLS
+};
 
 static const char *const headers[NCOLS] = {
-	"Recv-Q", "Send-Q", "Local Address:Port", "Peer Address:Port", "Process", "PID", "FD",
+	"State", "Recv-Q", "Send-Q", "Local Address:Port", "Peer Address:Port", "Process", "PID",
+	"FD",
 };
 
 struct row {
@@ -130,12 +194,18 @@ static void holder_row(struct row *row, const struct scan_result *r, const struc
 
 	snprintf(row->recvq, sizeof(row->recvq), "%" PRIu32, s->rx_queue);
 	snprintf(row->sendq, sizeof(row->sendq), "%" PRIu32, s->tx_queue);
-	tcp_format_endpoint(row->local, sizeof(row->local), s->family, s->local_addr,
-			    s->local_port);
-	tcp_format_endpoint(row->peer, sizeof(row->peer), s->family, s->remote_addr,
-			    s->remote_port);
+	if (h->dead) {
+		snprintf(row->local, sizeof(row->local), "*");
+		snprintf(row->peer, sizeof(row->peer), "*");
+	} else {
+		tcp_format_endpoint(row->local, sizeof(row->local), s->family, s->local_addr,
+				    s->local_port);
+		tcp_format_endpoint(row->peer, sizeof(row->peer), s->family, s->remote_addr,
+				    s->remote_port);
+	}
 	snprintf(row->pid, sizeof(row->pid), "%d", (int)h->pid);
 	snprintf(row->fd, sizeof(row->fd), "%d", h->fd);
+	row->cells[COL_STATE] = holder_state(r, h);
 	row->cells[COL_RECVQ] = row->recvq;
 	row->cells[COL_SENDQ] = row->sendq;
 	row->cells[COL_LOCAL] = row->local;
@@ -149,12 +219,13 @@ static void holder_row(struct row *row, const struct scan_result *r, const struc
 }
 
 /* Pads by characters, not bytes, so a UTF-8 process name keeps the columns. */
-static void print_row(FILE *out, const struct row *row, const size_t widths[NCOLS])
+static void print_row(FILE *out, const struct row *row, const size_t widths[NCOLS],
+		      int first)
 {
 	size_t pad;
 	int c;
 
-	for (c = 0; c < NCOLS; c++) {
+	for (c = first; c < NCOLS; c++) {
 		fputs(row->cells[c], out);
 		if (c == NCOLS - 1)
 			break;
@@ -164,11 +235,84 @@ static void print_row(FILE *out, const struct row *row, const size_t widths[NCOL
 	fputc('\n', out);
 }
 
+void output_count(char *buf, size_t size, uint64_t n)
+{
+	char digits[24];
+	size_t len, i, out = 0;
+
+	if (!size)
+		return;
+	len = (size_t)snprintf(digits, sizeof(digits), "%" PRIu64, n);
+	for (i = 0; i < len && out + 1 < size; i++) {
+		if (i && (len - i) % 3 == 0) {
+			buf[out++] = ',';
+			if (out + 1 >= size)
+				break;
+		}
+		buf[out++] = digits[i];
+	}
+	buf[out] = '\0';
+}
+
+void output_backlog_line(FILE *out, const struct scan_result *r, const struct backlog *b)
+{
+	const struct tcp_sock *l = &r->socks.socks[b->listener];
+	char ep[TCP_ENDPOINT_LEN], n[32], comm[COMM_LEN];
+
+	tcp_format_endpoint(ep, sizeof(ep), l->family, l->local_addr, l->local_port);
+	output_count(n, sizeof(n), b->closewait);
+	fprintf(out, "%s: %s CLOSE-WAIT connection%s in the accept queue of ", ep, n,
+		b->closewait == 1 ? " waits" : "s wait");
+	if (b->pid) {
+		output_printable(comm, sizeof(comm), b->comm);
+		fprintf(out, "pid %d (%s) fd %d", (int)b->pid, comm, b->fd);
+	} else {
+		fprintf(out, "listener socket:[%" PRIu64 "], held by no process fdclose could read",
+			l->inode);
+	}
+	fputs(": the application is not accepting\n", out);
+}
+
+void output_process_line(FILE *out, const struct proc_fds *p, size_t fds_after)
+{
+	char comm[COMM_LEN], fds[32], after[32], nofile[32];
+
+	output_printable(comm, sizeof(comm), p->comm);
+	output_count(fds, sizeof(fds), p->fds);
+	fprintf(out, "%s %d: %s", comm, (int)p->pid, fds);
+	if (fds_after != SIZE_MAX) {
+		output_count(after, sizeof(after), fds_after);
+		fprintf(out, " -> %s", after);
+	}
+	fputs(" fds", out);
+	if (p->nofile) {
+		output_count(nofile, sizeof(nofile), p->nofile);
+		fprintf(out, " of %s", nofile);
+	} else if (!p->nofile_unknown) {
+		fputs(" of unlimited", out);
+	}
+	fputc('\n', out);
+}
+
+/*
+ * As ss does, the State column shows only when there is more than one
+ * state to tell apart: CLOSE-WAIT alone is what --list means.
+ */
+static bool any_dead(const struct scan_result *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->count; i++)
+		if (r->holders[i].dead)
+			return true;
+	return false;
+}
+
 int output_table(FILE *out, const struct scan_result *r)
 {
+	int c, first = any_dead(r) ? COL_STATE : COL_RECVQ;
 	size_t widths[NCOLS], i;
 	struct row row;
-	int c;
 
 	header_row(&row);
 	memcpy(widths, row.widths, sizeof(widths));
@@ -179,10 +323,16 @@ int output_table(FILE *out, const struct scan_result *r)
 				widths[c] = row.widths[c];
 	}
 	header_row(&row);
-	print_row(out, &row, widths);
+	print_row(out, &row, widths, first);
 	for (i = 0; i < r->count; i++) {
 		holder_row(&row, r, &r->holders[i]);
-		print_row(out, &row, widths);
+		print_row(out, &row, widths, first);
 	}
+	if (r->nbacklogs || r->nprocs)
+		fputc('\n', out);
+	for (i = 0; i < r->nbacklogs; i++)
+		output_backlog_line(out, r, &r->backlogs[i]);
+	for (i = 0; i < r->nprocs; i++)
+		output_process_line(out, &r->procs[i], SIZE_MAX);
 	return ferror(out) ? -EIO : 0;
 }

@@ -8,6 +8,7 @@
 #define FDCLOSE_OUTPUT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "common/json.h"
@@ -17,15 +18,41 @@
  * Adds the fields that describe one holder and its socket to an object
  * begun with json_begin(): pid, fd, comm, inode, netns, family ("inet" or
  * "inet6"), state, local, remote ("127.0.0.1:9999", "[::1]:9999"),
- * local_port, remote_port, recv_q, send_q, uid.  The caller may add its own
- * fields (e.g. "result") before json_end().
+ * local_port, remote_port, recv_q, send_q, uid, dead.  A dead holder's
+ * state is "DEAD" and its local, remote, local_port and remote_port are
+ * null.  The caller may add its own fields (e.g. "result") before
+ * json_end().
  */
 void output_holder_fields(struct json_line *j, const struct scan_result *r,
 			  const struct holder *h);
-/* One JSON line per holder, nothing when there is none; 0 or -errno. */
+/*
+ * JSON Lines, nothing when nothing was found; 0 or -errno:
+ *   {"type":"holder", the holder fields} per holder, then
+ *   {"type":"backlog","pid","fd","comm","inode","local","netns","closewait"}
+ *     per backlog (pid, fd and comm null when no process holds the listener),
+ *   {"type":"process","pid","comm","fds","nofile"} per process (nofile 0:
+ *     unlimited or unknown).
+ */
 int output_json(FILE *out, const struct scan_result *r);
-/* A header, then one line per holder, columns aligned; 0 or -errno. */
+/*
+ * A header, then one line per holder, columns aligned (with a State column
+ * in front, as ss has, when dead holders are among them); then, after an
+ * empty line if any, one line per backlog and one per process.  0 or -errno.
+ */
 int output_table(FILE *out, const struct scan_result *r);
+/*
+ * "127.0.0.1:8080: 3 CLOSE-WAIT connections wait in the accept queue of
+ * pid 4711 (java) fd 5: the application is not accepting"
+ */
+void output_backlog_line(FILE *out, const struct scan_result *r, const struct backlog *b);
+/*
+ * "java 4711: 16,003 fds of 65,536"; with fds_after other than SIZE_MAX
+ * "java 4711: 16,003 -> 12 fds of 65,536"; "of unlimited" when nofile is 0,
+ * no "of" part when the limit is unknown.
+ */
+void output_process_line(FILE *out, const struct proc_fds *p, size_t fds_after);
+/* n with a comma every three digits: "65,536". */
+void output_count(char *buf, size_t size, uint64_t n);
 /*
  * Copies a process name (arbitrary bytes) for a terminal: control
  * characters, C1 controls and bytes that are not valid UTF-8 become '?', so

@@ -64,17 +64,25 @@ static void print_text(const struct target_info *ti, const struct op_target *t)
 		       ti->pid, ti->comm, why);
 }
 
-static void add_tcp_fields(struct json_line *j, const struct tcp_sock *s)
+static void add_tcp_fields(struct json_line *j, const struct fd_desc *d)
 {
+	const struct tcp_sock *s = &d->tcp;
 	char ep[TCP_ENDPOINT_LEN];
 
 	json_add_u64(j, "inode", s->inode);
 	json_add_u64(j, "netns", s->netns);
-	tcp_format_endpoint(ep, sizeof(ep), s->family, s->local_addr, s->local_port);
-	json_add_str(j, "local", ep);
-	tcp_format_endpoint(ep, sizeof(ep), s->family, s->remote_addr, s->remote_port);
-	json_add_str(j, "remote", ep);
-	json_add_str(j, "state", tcp_state_name(s->state));
+	json_add_bool(j, "dead", d->dead);
+	/* A dead socket has no endpoint any more: null, not a made-up 0.0.0.0:0. */
+	if (d->dead) {
+		json_add_null(j, "local");
+		json_add_null(j, "remote");
+	} else {
+		tcp_format_endpoint(ep, sizeof(ep), s->family, s->local_addr, s->local_port);
+		json_add_str(j, "local", ep);
+		tcp_format_endpoint(ep, sizeof(ep), s->family, s->remote_addr, s->remote_port);
+		json_add_str(j, "remote", ep);
+	}
+	json_add_str(j, "state", d->dead ? "DEAD" : tcp_state_name(s->state));
 	json_add_u64(j, "recv_q", s->rx_queue);
 	json_add_u64(j, "send_q", s->tx_queue);
 }
@@ -93,7 +101,7 @@ static int print_json(struct json_line *j, const struct target_info *ti,
 	json_add_str(j, "comm", ti->comm);
 	json_add_str(j, "what", t->desc.link[0] ? what : "");
 	if (t->desc.kind == FDK_TCP)
-		add_tcp_fields(j, &t->desc.tcp);
+		add_tcp_fields(j, &t->desc);
 	json_add_str(j, "result", op_result_name(t->result));
 	if (why[0])
 		json_add_str(j, "error", why);
@@ -113,6 +121,11 @@ void report_targets(const struct options *opt, const struct target_info *ti,
 	size_t i;
 
 	for (i = 0; i < n; i++) {
+		enum op_result r = targets[i].result;
+
+		/* --quiet keeps errors only: what went as asked is not reported. */
+		if (diag_quiet && (r == OP_CLOSED || r == OP_WOULD_CLOSE || r == OP_SKIPPED))
+			continue;
 		if (!opt->json)
 			print_text(ti, &targets[i]);
 		else if (print_json(&j, ti, &targets[i], stats))

@@ -112,6 +112,11 @@ void fd_summary(const struct fd_desc *d, char *buf, size_t size)
 {
 	char local[TCP_ENDPOINT_LEN], remote[TCP_ENDPOINT_LEN];
 
+	if (d->kind == FDK_TCP && d->dead) {
+		snprintf(buf, size, "tcp socket:[%" PRIu64 "], dead (in no TCP table)",
+			 d->tcp.inode);
+		return;
+	}
 	switch (d->kind) {
 	case FDK_TCP:
 		tcp_format_endpoint(local, sizeof(local), d->tcp.family, d->tcp.local_addr,

@@ -26,6 +26,7 @@ struct fd_desc {
 	dev_t dev;		/* identity of the open object */
 	ino_t ino;
 	struct tcp_sock tcp;	/* FDK_TCP only */
+	bool dead;		/* FDK_TCP in no table: an RST or ss -K left it */
 };
 
 /* Fills d for fd of pid; 0, -ENOENT (not open), -ESRCH (no process), -errno. */

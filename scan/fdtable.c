@@ -21,11 +21,11 @@ static size_t slot_of(const struct inode_map *m, uint64_t inode)
 	return (size_t)(h ^ h >> 32) & m->mask;
 }
 
-static int map_alloc(struct inode_map *m, size_t slots)
+static int map_alloc(struct inode_map *m, size_t slots, bool with_vals)
 {
 	m->keys = calloc(slots, sizeof(*m->keys));
-	m->vals = calloc(slots, sizeof(*m->vals));
-	if (!m->keys || !m->vals) {
+	m->vals = with_vals ? calloc(slots, sizeof(*m->vals)) : NULL;
+	if (!m->keys || (with_vals && !m->vals)) {
 		free(m->keys);
 		free(m->vals);
 		m->keys = NULL;
@@ -37,7 +37,7 @@ static int map_alloc(struct inode_map *m, size_t slots)
 	return 0;
 }
 
-int inode_map_init(struct inode_map *m, size_t expected)
+static int map_init(struct inode_map *m, size_t expected, bool with_vals)
 {
 	size_t slots = 16;
 
@@ -46,7 +46,17 @@ int inode_map_init(struct inode_map *m, size_t expected)
 			return -ENOMEM;
 		slots *= 2;
 	}
-	return map_alloc(m, slots);
+	return map_alloc(m, slots, with_vals);
+}
+
+int inode_map_init(struct inode_map *m, size_t expected)
+{
+	return map_init(m, expected, true);
+}
+
+int inode_set_init(struct inode_map *m, size_t expected)
+{
+	return map_init(m, expected, false);
 }
 
 static void insert(struct inode_map *m, uint64_t inode, size_t val)
@@ -56,7 +66,8 @@ static void insert(struct inode_map *m, uint64_t inode, size_t val)
 	while (m->keys[i])
 		i = (i + 1) & m->mask;
 	m->keys[i] = inode;
-	m->vals[i] = val;
+	if (m->vals)
+		m->vals[i] = val;
 	m->count++;
 }
 
@@ -69,14 +80,14 @@ static int grow(struct inode_map *m)
 
 	if (slots > SIZE_MAX / 2 / sizeof(*m->keys))
 		return -ENOMEM;
-	ret = map_alloc(m, slots);
+	ret = map_alloc(m, slots, old.vals != NULL);
 	if (ret) {
 		*m = old;
 		return ret;
 	}
 	for (i = 0; i <= old.mask; i++)
 		if (old.keys[i])
-			insert(m, old.keys[i], old.vals[i]);
+			insert(m, old.keys[i], old.vals ? old.vals[i] : 0);
 	free(old.keys);
 	free(old.vals);
 	return 0;
@@ -108,7 +119,7 @@ bool inode_map_get(const struct inode_map *m, uint64_t inode, size_t *val)
 	for (i = slot_of(m, inode); m->keys[i]; i = (i + 1) & m->mask) {
 		if (m->keys[i] == inode) {
 			if (val)
-				*val = m->vals[i];
+				*val = m->vals ? m->vals[i] : 0;
 			return true;
 		}
 	}
@@ -163,7 +174,204 @@ static int parse_fd_name(const char *name)
 	return (int)v;
 }
 
-static int add_holder(struct scan_result *r, pid_t pid, int fd, size_t sock)
+/* The link of one fd names its object; a failed readlink means the fd just closed. */
+static int visit_fd(int dfd, const char *name, pid_t pid, fd_socket_fn fn, void *arg,
+		    size_t *nfds)
+{
+	char link[FD_LINK_MAX];
+	uint64_t inode;
+	ssize_t n;
+	int fd;
+
+	fd = parse_fd_name(name);
+	if (fd < 0)
+		return 0;
+	(*nfds)++;
+	n = readlinkat(dfd, name, link, sizeof(link) - 1);
+	if (n < 0)
+		return errno == EACCES || errno == EPERM ? -errno : 0;
+	link[n] = '\0';
+	if (parse_link_inode(link, "socket", &inode))
+		return 0;
+	return fn(pid, fd, inode, arg);
+}
+
+/*
+ * Calls fn for the sockets of one fd directory (fn NULL: only counts);
+ * *nfds counts every fd.  0 or -errno.
+ */
+static int walk_fd_dir(int dfd, pid_t pid, fd_socket_fn fn, void *arg, size_t *nfds)
+{
+	struct dirent *de;
+	DIR *dir;
+	int ret = 0;
+
+	dir = fdopendir(dfd);
+	if (!dir) {
+		ret = -errno;
+		close(dfd);
+		return ret;
+	}
+	for (;;) {
+		errno = 0;
+		de = readdir(dir);
+		if (!de) {
+			ret = errno ? -errno : 0;
+			break;
+		}
+		if (!fn) {
+			*nfds += parse_fd_name(de->d_name) >= 0;
+			continue;
+		}
+		ret = visit_fd(dirfd(dir), de->d_name, pid, fn, arg, nfds);
+		if (ret)
+			break;
+	}
+	closedir(dir);
+	return ret;
+}
+
+/*
+ * When the leader called pthread_exit() it is a zombie whose fd/ lists
+ * nothing, while the fd table lives on, shared by the other threads: their
+ * task/TID/fd shows it.  Returns an open fd directory of a live thread, or
+ * -ENOENT when pid has no other thread.
+ */
+static int open_thread_fd_dir(pid_t pid)
+{
+	struct dirent *de;
+	int dfd = -ENOENT;
+	DIR *tasks;
+	pid_t tid;
+
+	tasks = proc_opendir("%d/task", (int)pid);
+	if (!tasks)
+		return -errno;
+	while (dfd < 0 && (de = readdir(tasks))) {
+		tid = proc_parse_pid(de->d_name);
+		if (!tid || tid == pid)
+			continue;
+		dfd = proc_open(O_RDONLY | O_DIRECTORY, "%d/task/%d/fd", (int)pid, (int)tid);
+		if (dfd == -EACCES || dfd == -EPERM)
+			break;
+	}
+	closedir(tasks);
+	return dfd;
+}
+
+/* A kernel thread has no fds and no other thread: its task/ has only itself. */
+static int walk_fds(pid_t pid, fd_socket_fn fn, void *arg, size_t *nfds)
+{
+	int dfd, ret;
+
+	*nfds = 0;
+	dfd = proc_open(O_RDONLY | O_DIRECTORY, "%d/fd", (int)pid);
+	if (dfd < 0)
+		return dfd;
+	ret = walk_fd_dir(dfd, pid, fn, arg, nfds);
+	if (ret || *nfds)
+		return ret;
+	dfd = open_thread_fd_dir(pid);
+	if (dfd == -ENOENT)
+		return 0;	/* a process without fds, or gone: the fd/ above said so */
+	if (dfd < 0)
+		return dfd;
+	return walk_fd_dir(dfd, pid, fn, arg, nfds);
+}
+
+int fdtable_walk(pid_t pid, fd_socket_fn fn, void *arg, size_t *nfds)
+{
+	return walk_fds(pid, fn, arg, nfds);
+}
+
+int proc_count_fds(pid_t pid, size_t *count)
+{
+	return walk_fds(pid, NULL, NULL, count);
+}
+
+/* The text after "key" at the start of a line, or NULL. */
+static const char *after_line_key(const char *text, const char *key)
+{
+	size_t n = strlen(key);
+	const char *line = text;
+
+	while (line) {
+		if (!strncmp(line, key, n))
+			return line + n;
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+	return NULL;
+}
+
+/*
+ * "Max open files            1024                 1048576              files     "
+ * (fs/proc/base.c proc_pid_limits(): the soft limit is a %-20lu or
+ * "unlimited", padded).
+ */
+static int parse_nofile(const char *text, uint64_t *soft)
+{
+	const char *p = after_line_key(text, "Max open files ");
+	uint64_t v = 0;
+
+	if (!p)
+		return -EINVAL;
+	while (*p == ' ')
+		p++;
+	if (!strncmp(p, "unlimited ", 10)) {
+		*soft = 0;
+		return 0;
+	}
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		uint64_t d = (uint64_t)(*p - '0');
+
+		if (v > (UINT64_MAX - d) / 10)
+			return -EINVAL;
+		v = v * 10 + d;
+	}
+	if (*p != ' ')
+		return -EINVAL;
+	*soft = v;
+	return 0;
+}
+
+int proc_nofile_limit(pid_t pid, uint64_t *soft)
+{
+	size_t len;
+	char *text;
+	int ret;
+
+	ret = proc_read_all(&text, &len, "%d/limits", (int)pid);
+	if (ret)
+		return ret;
+	ret = parse_nofile(text, soft);
+	free(text);
+	return ret;
+}
+
+int proc_read_comm(pid_t pid, char comm[COMM_LEN])
+{
+	size_t len;
+	char *text;
+	int ret;
+
+	ret = proc_read_all(&text, &len, "%d/comm", (int)pid);
+	if (ret)
+		return ret;
+	if (len && text[len - 1] == '\n')
+		len--;		/* the kernel's; a newline inside the name stays */
+	if (len > COMM_LEN - 1)
+		len = COMM_LEN - 1;
+	memcpy(comm, text, len);
+	comm[len] = '\0';
+	free(text);
+	return 0;
+}
+
+int fdtable_add_holder(struct scan_result *r, pid_t pid, int fd, size_t sock)
 {
 	struct holder *h;
 
@@ -187,76 +395,31 @@ static int add_holder(struct scan_result *r, pid_t pid, int fd, size_t sock)
 	return 0;
 }
 
-/* The link target names the socket; a failed readlink means the fd just closed. */
-static int match_fd(const struct inode_map *want, int dfd, const char *name, pid_t pid,
-		    struct scan_result *r)
+struct collect_ctx {
+	const struct inode_map *want;
+	struct scan_result *r;
+};
+
+static int collect_socket(pid_t pid, int fd, uint64_t inode, void *arg)
 {
-	char link[FD_LINK_MAX];
-	uint64_t inode;
+	struct collect_ctx *ctx = arg;
 	size_t sock;
-	ssize_t n;
-	int fd;
 
-	fd = parse_fd_name(name);
-	if (fd < 0)
+	if (!inode_map_get(ctx->want, inode, &sock))
 		return 0;
-	n = readlinkat(dfd, name, link, sizeof(link) - 1);
-	if (n < 0)
-		return errno == EACCES || errno == EPERM ? -errno : 0;
-	link[n] = '\0';
-	if (parse_link_inode(link, "socket", &inode) || !inode_map_get(want, inode, &sock))
-		return 0;
-	return add_holder(r, pid, fd, sock);
-}
-
-static int walk_fd_dir(const struct inode_map *want, pid_t pid, struct scan_result *r)
-{
-	struct dirent *de;
-	DIR *dir;
-	int dfd, ret = 0;
-
-	dfd = proc_open(O_RDONLY | O_DIRECTORY, "%d/fd", (int)pid);
-	if (dfd < 0)
-		return dfd;
-	dir = fdopendir(dfd);
-	if (!dir) {
-		ret = -errno;
-		close(dfd);
-		return ret;
-	}
-	for (;;) {
-		errno = 0;
-		de = readdir(dir);
-		if (!de) {
-			ret = errno ? -errno : 0;
-			break;
-		}
-		ret = match_fd(want, dirfd(dir), de->d_name, pid, r);
-		if (ret)
-			break;
-	}
-	closedir(dir);
-	return ret;
+	return fdtable_add_holder(ctx->r, pid, fd, sock);
 }
 
 /* Reads comm into every holder from index first on; 0 or -errno. */
 static int fill_comm(struct scan_result *r, size_t first, pid_t pid)
 {
 	char comm[COMM_LEN];
-	size_t len, i;
-	char *text;
+	size_t i;
 	int ret;
 
-	ret = proc_read_all(&text, &len, "%d/comm", (int)pid);
+	ret = proc_read_comm(pid, comm);
 	if (ret)
 		return ret;
-	if (len && text[len - 1] == '\n')
-		len--;		/* the kernel's; a newline inside the name stays */
-	if (len > sizeof(comm) - 1)
-		len = sizeof(comm) - 1;
-	memcpy(comm, text, len);
-	comm[len] = '\0';
-	free(text);
 	for (i = first; i < r->count; i++)
 		memcpy(r->holders[i].comm, comm, sizeof(comm));
 	return 0;
@@ -265,10 +428,11 @@ static int fill_comm(struct scan_result *r, size_t first, pid_t pid)
 /* Holders of a process we could not walk to the end are dropped, not trusted. */
 static int collect_pid(const struct inode_map *want, pid_t pid, struct scan_result *r)
 {
-	size_t first = r->count;
+	struct collect_ctx ctx = { want, r };
+	size_t first = r->count, nfds;
 	int ret;
 
-	ret = walk_fd_dir(want, pid, r);
+	ret = fdtable_walk(pid, collect_socket, &ctx, &nfds);
 	if (!ret && r->count > first)
 		ret = fill_comm(r, first, pid);
 	if (ret)
@@ -276,24 +440,24 @@ static int collect_pid(const struct inode_map *want, pid_t pid, struct scan_resu
 	return ret;
 }
 
-static void count_failure(struct scan_result *r, pid_t pid, int err, bool warn)
+void fdtable_count_failure(struct scan_stats *st, pid_t pid, int err, bool warn)
 {
 	switch (err) {
 	case -ENOENT:
 	case -ESRCH:
-		r->stats.vanished++;
+		st->vanished++;
 		if (warn)
 			pr_warn("pid %d: no such process", (int)pid);
 		break;
 	case -EACCES:
 	case -EPERM:
-		r->stats.denied++;
+		st->denied++;
 		if (warn)
 			pr_warn("pid %d: may not read its fd table: run as root or as its owner",
 				(int)pid);
 		break;
 	default:
-		r->stats.unreadable++;
+		st->unreadable++;
 		if (warn)
 			pr_warn("pid %d: cannot read its fd table: %s", (int)pid, strerror(-err));
 		else
@@ -311,7 +475,7 @@ static int collect_counted(const struct inode_map *want, pid_t pid, bool warn,
 	if (ret == -ENOMEM)
 		return ret;
 	if (ret)
-		count_failure(r, pid, ret, warn);
+		fdtable_count_failure(&r->stats, pid, ret, warn);
 	else
 		r->stats.procs++;
 	return 0;

@@ -17,13 +17,15 @@
 /* Open addressing over nonzero inodes (0 marks a free slot). */
 struct inode_map {
 	uint64_t *keys;
-	size_t *vals;
+	size_t *vals;		/* NULL in a set */
 	size_t mask;		/* slots - 1; slots is a power of two */
 	size_t count;
 };
 
 /* Sized for expected entries without rehashing; 0 or -ENOMEM. */
 int inode_map_init(struct inode_map *m, size_t expected);
+/* The same without values, half the memory: inode_map_get() only says "present". */
+int inode_set_init(struct inode_map *m, size_t expected);
 /* 0, -EINVAL for inode 0, -EEXIST (the old value stays), or -ENOSPC past expected. */
 int inode_map_put(struct inode_map *m, uint64_t inode, size_t val);
 bool inode_map_get(const struct inode_map *m, uint64_t inode, size_t *val);
@@ -31,6 +33,39 @@ void inode_map_free(struct inode_map *m);
 
 /* Parses "KIND:[N]" (e.g. "socket:[12345]", "net:[4026531840]"); 0 or -EINVAL. */
 int parse_link_inode(const char *link, const char *kind, uint64_t *inode);
+
+/*
+ * Called for every socket fd of a walk; a nonzero return (-errno) ends the
+ * walk and is handed back.
+ */
+typedef int (*fd_socket_fn)(pid_t pid, int fd, uint64_t inode, void *arg);
+
+/*
+ * Walks the fd table of pid, through a live thread when the leader is a
+ * zombie (its own fd/ is empty then), calling fn for each socket fd and
+ * counting every fd in *nfds.  0, -ENOENT/-ESRCH (no such process),
+ * -EACCES/-EPERM, fn's return, or another -errno.
+ */
+int fdtable_walk(pid_t pid, fd_socket_fn fn, void *arg, size_t *nfds);
+
+/* The open fds of pid, counted without reading a link; 0 or -errno. */
+int proc_count_fds(pid_t pid, size_t *count);
+/*
+ * The soft "Max open files" of pid from /proc/PID/limits: 0 with *soft set
+ * (0 when unlimited), or -errno (-EINVAL when the file does not say).
+ */
+int proc_nofile_limit(pid_t pid, uint64_t *soft);
+/* pid's name from /proc/PID/comm, NUL-terminated, cut to COMM_LEN; 0 or -errno. */
+int proc_read_comm(pid_t pid, char comm[COMM_LEN]);
+
+/* Appends a holder (comm empty, not dead) to r; 0 or -ENOMEM. */
+int fdtable_add_holder(struct scan_result *r, pid_t pid, int fd, size_t sock);
+
+/*
+ * Counts a process the walk passed over in st (vanished, denied or
+ * unreadable), with a warning naming it when warn is set, else quietly.
+ */
+void fdtable_count_failure(struct scan_stats *st, pid_t pid, int err, bool warn);
 
 /*
  * Walks /proc/PID/fd of each pid, or of every process when npids is 0, and

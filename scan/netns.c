@@ -12,12 +12,37 @@
 /* A namespace link is "net:[4026531840]"; the buffer leaves room to spare. */
 #define NS_LINK_MAX 64
 
+/*
+ * A leader that called pthread_exit() is a zombie whose ns/ links are gone
+ * while its other threads live on in the namespace: ask one of them.
+ */
+static ssize_t read_thread_link(pid_t pid, char *link, size_t size)
+{
+	ssize_t n = -ENOENT;
+	struct dirent *de;
+	DIR *tasks;
+	pid_t tid;
+
+	tasks = proc_opendir("%d/task", (int)pid);
+	if (!tasks)
+		return -errno;
+	while (n == -ENOENT && (de = readdir(tasks))) {
+		tid = proc_parse_pid(de->d_name);
+		if (tid && tid != pid)
+			n = proc_readlink(link, size, "%d/task/%d/ns/net", (int)pid, (int)tid);
+	}
+	closedir(tasks);
+	return n;
+}
+
 static int read_netns(pid_t pid, uint64_t *inode)
 {
 	char link[NS_LINK_MAX];
 	ssize_t n;
 
 	n = proc_readlink(link, sizeof(link), "%d/ns/net", (int)pid);
+	if (n == -ENOENT)
+		n = read_thread_link(pid, link, sizeof(link));
 	if (n < 0)
 		return (int)n;
 	if (parse_link_inode(link, "net", inode)) {

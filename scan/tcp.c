@@ -213,7 +213,7 @@ static bool is_header(const char *line, const char *end)
 	       !memcmp(c.p, local, sizeof(local) - 1);
 }
 
-static int append(struct tcp_table *t, const struct tcp_sock *s)
+int tcp_table_append(struct tcp_table *t, const struct tcp_sock *s)
 {
 	if (t->count == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 64;
@@ -242,73 +242,99 @@ void tcp_table_free(struct tcp_table *t)
 	memset(t, 0, sizeof(*t));
 }
 
-int tcp_parse(struct tcp_table *t, const char *text, size_t len, int family,
-	      uint64_t netns, unsigned int state_mask)
+int tcp_parse_each(const char *text, size_t len, int family, uint64_t netns,
+		   tcp_sock_fn fn, void *arg, size_t *malformed)
 {
 	const char *p = text, *end = text + len;
 	bool header = true;
+	int ret;
 
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		struct tcp_sock s;
 
 		if (!nl) {
-			t->malformed++;	/* the kernel always ends a line */
+			(*malformed)++;	/* the kernel always ends a line */
 			break;
 		}
 		if (header) {
 			if (!is_header(p, nl))
-				t->malformed++;
+				(*malformed)++;
 			header = false;
 		} else if (parse_line(p, nl, family, &s)) {
-			t->malformed++;
-		} else if (state_wanted(s.state, state_mask)) {
+			(*malformed)++;
+		} else {
 			s.netns = netns;
-			if (append(t, &s))
-				return -ENOMEM;
+			ret = fn(&s, arg);
+			if (ret)
+				return ret;
 		}
 		p = nl + 1;
 	}
 	return 0;
 }
 
-static int read_table(struct tcp_table *t, pid_t pid, const char *name, int family,
-		      uint64_t netns, unsigned int state_mask)
-{
-	size_t len;
-	char *text;
-	int ret;
+struct append_ctx {
+	struct tcp_table *t;
+	unsigned int state_mask;
+};
 
-	ret = proc_read_all(&text, &len, "%d/net/%s", (int)pid, name);
-	if (ret)
-		return ret;
-	ret = tcp_parse(t, text, len, family, netns, state_mask);
-	free(text);
-	return ret;
+static int append_wanted(const struct tcp_sock *s, void *arg)
+{
+	const struct append_ctx *ctx = arg;
+
+	if (!state_wanted(s->state, ctx->state_mask))
+		return 0;
+	return tcp_table_append(ctx->t, s);
+}
+
+int tcp_parse(struct tcp_table *t, const char *text, size_t len, int family,
+	      uint64_t netns, unsigned int state_mask)
+{
+	struct append_ctx ctx = { t, state_mask };
+
+	return tcp_parse_each(text, len, family, netns, append_wanted, &ctx, &t->malformed);
 }
 
 /*
  * tcp6 is read first: if it is missing and tcp is then present, IPv6 is
  * simply disabled; if the process vanished, tcp is missing too and the
- * caller sees ENOENT.  On failure the table is left as it was, so the caller
- * can try another process of the same namespace.
+ * caller sees ENOENT.
  */
+int tcp_read_each(pid_t pid, uint64_t netns, tcp_sock_fn fn, void *arg, size_t *malformed)
+{
+	char *text6 = NULL, *text4;
+	size_t len6 = 0, len4;
+	int ret;
+
+	ret = proc_read_all(&text6, &len6, "%d/net/tcp6", (int)pid);
+	if (ret && ret != -ENOENT)
+		return ret;
+	ret = proc_read_all(&text4, &len4, "%d/net/tcp", (int)pid);
+	if (ret)
+		goto free_text6;
+	if (text6)
+		ret = tcp_parse_each(text6, len6, AF_INET6, netns, fn, arg, malformed);
+	if (!ret)
+		ret = tcp_parse_each(text4, len4, AF_INET, netns, fn, arg, malformed);
+	free(text4);
+free_text6:
+	free(text6);
+	return ret;
+}
+
+/* On failure the table is left as it was, so the caller can try another process. */
 int tcp_read(struct tcp_table *t, pid_t pid, uint64_t netns, unsigned int state_mask)
 {
 	size_t count = t->count, malformed = t->malformed;
+	struct append_ctx ctx = { t, state_mask };
 	int ret;
 
-	ret = read_table(t, pid, "tcp6", AF_INET6, netns, state_mask);
-	if (ret && ret != -ENOENT)
-		goto undo;
-	ret = read_table(t, pid, "tcp", AF_INET, netns, state_mask);
-	if (ret)
-		goto undo;
-	return 0;
-
-undo:
-	t->count = count;
-	t->malformed = malformed;
+	ret = tcp_read_each(pid, netns, append_wanted, &ctx, &t->malformed);
+	if (ret) {
+		t->count = count;
+		t->malformed = malformed;
+	}
 	return ret;
 }
 

@@ -56,7 +56,15 @@ struct tcp_table {
 /* Longest string tcp_format_endpoint() writes, with its NUL. */
 #define TCP_ENDPOINT_LEN (INET6_ADDRSTRLEN + 9)
 
+/*
+ * Called for every well-formed line of a table, in file order; a nonzero
+ * return (-errno) stops the parse and is handed back to the caller.
+ */
+typedef int (*tcp_sock_fn)(const struct tcp_sock *s, void *arg);
+
 void tcp_table_free(struct tcp_table *t);
+/* Appends s to t; 0 or -ENOMEM. */
+int tcp_table_append(struct tcp_table *t, const struct tcp_sock *s);
 /*
  * Appends the sockets of one table's text whose state is in state_mask
  * (TCP_STATE_BIT()s).  family is AF_INET for "tcp", AF_INET6 for "tcp6".
@@ -64,8 +72,22 @@ void tcp_table_free(struct tcp_table *t);
  */
 int tcp_parse(struct tcp_table *t, const char *text, size_t len, int family,
 	      uint64_t netns, unsigned int state_mask);
+/*
+ * Calls fn for every socket of one table's text, whatever its state, and
+ * adds the lines it skips to *malformed.  The udp and udp6 tables share the
+ * format, so they parse here too.  0, or fn's nonzero return.
+ */
+int tcp_parse_each(const char *text, size_t len, int family, uint64_t netns,
+		   tcp_sock_fn fn, void *arg, size_t *malformed);
 /* Reads PID's tcp and tcp6 (the tables of its network namespace); 0 or -errno. */
 int tcp_read(struct tcp_table *t, pid_t pid, uint64_t netns, unsigned int state_mask);
+/*
+ * Reads both of PID's tables first, tcp6 then tcp (either missing: -ENOENT,
+ * except tcp6 alone, which means IPv6 is off), then calls fn for every
+ * socket in them.  So a failed read calls fn not even once, and the caller
+ * can simply try another process of the namespace.  0 or -errno.
+ */
+int tcp_read_each(pid_t pid, uint64_t netns, tcp_sock_fn fn, void *arg, size_t *malformed);
 /* Returns the socket with that inode, or NULL. */
 const struct tcp_sock *tcp_find_inode(const struct tcp_table *t, uint64_t inode);
 /* "CLOSE-WAIT", "ESTAB", ... as ss names them. */

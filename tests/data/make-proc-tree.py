@@ -45,6 +45,15 @@ def link(path, target):
     os.symlink(target, p)
 
 NS_A = "net:[4026531840]"
+
+def limits(soft, hard):
+    """/proc/PID/limits, as proc_pid_limits() prints it ("%-25s %-20s %-20s %-10s")."""
+    def row(name, s, h, unit):
+        return "%-25s %-20s %-20s %-10s\n" % (name, s, h, unit)
+    return ("%-25s %-20s %-20s %-10s\n" % ("Limit", "Soft Limit", "Hard Limit", "Units") +
+            row("Max cpu time", "unlimited", "unlimited", "seconds") +
+            row("Max open files", soft, hard, "files") +
+            row("Max processes", 63456, 63456, "processes"))
 NS_B = "net:[4026532100]"
 
 write("version", "Linux version 6.1.0 (recorded for fdclose unit tests)\n")
@@ -58,15 +67,32 @@ write("1/net/tcp", HDR4.ljust(149) + "\n" +
       full4(2, "127.0.0.1", 9999, "127.0.0.1", 41236, 1, 0, 0, 1000, 1002) +
       full4(3, "127.0.0.1", 9999, "127.0.0.1", 41238, 8, 0, 0, 1000, 0) +
       tw4(4, "127.0.0.1", 41240, "127.0.0.1", 9999) +
+      full4(5, "127.0.0.1", 9999, "0.0.0.0", 0, 10, 0, 0, 1000, 1011) +
+      full4(6, "0.0.0.0", 8000, "0.0.0.0", 0, 10, 0, 0, 1000, 1010) +
+      full4(7, "127.0.0.1", 8000, "127.0.0.1", 51000, 8, 0, 1, 1000, 0) +
+      full4(8, "127.0.0.1", 8000, "127.0.0.1", 51001, 8, 0, 1, 1000, 0) +
+      full4(9, "127.0.0.1", 7777, "127.0.0.1", 51002, 8, 0, 1, 1000, 0) +
+      full4(10, "127.0.0.1", 9999, "127.0.0.1", 41242, 8, 0, 1, 1000, 1005) +
       "this line is not a socket\n")
 write("1/net/tcp6", HDR6 + "\n" +
       full6(0, "::1", 8080, "::1", 50000, 8, 0, 5, 1000, 1003) +
-      full6(1, "::ffff:127.0.0.1", 7000, "::ffff:127.0.0.1", 50001, 8, 2, 0, 1000, 1004))
+      full6(1, "::ffff:127.0.0.1", 7000, "::ffff:127.0.0.1", 50001, 8, 2, 0, 1000, 1004) +
+      full6(2, "::", 8443, "::", 0, 10, 0, 0, 1000, 1012) +
+      full6(3, "::ffff:10.1.1.1", 8443, "::ffff:10.1.1.2", 40000, 8, 0, 1, 1000, 0))
+write("1/limits", limits(1024, 524288))
 link("1/fd/0", "/dev/null")
 link("1/fd/3", "socket:[1001]")
 link("1/fd/4", "socket:[1002]")
 link("1/fd/5", "pipe:[77]")
 link("1/fd/6", "socket:[1003]")
+# Sockets in no table: what the kernel says about each is in tests/unit/fake_probe.h.
+link("1/fd/8", "socket:[1020]")		# TCP, dead (reset)
+link("1/fd/9", "socket:[1021]")		# UNIX
+link("1/fd/10", "socket:[1010]")	# listener 0.0.0.0:8000, 2 CLOSE-WAIT queued
+link("1/fd/11", "socket:[1011]")	# listener 127.0.0.1:9999, 1 queued
+link("1/fd/12", "socket:[1012]")	# listener [::]:8443, 1 v4-mapped queued
+link("1/fd/13", "socket:[1022]")	# TCP, never connected: not dead
+link("1/fd/14", "socket:[1023]")	# TCP, ESTAB, made after the tables were read
 
 # pid 100: forked from 1, same namespace, so same tables; inherited fd 3.
 write("100/comm", "worker\n")
@@ -74,6 +100,9 @@ link("100/ns/net", NS_A)
 link("100/net", "../1/net")
 link("100/fd/3", "socket:[1001]")
 link("100/fd/7", "socket:[1004]")
+link("100/fd/8", "socket:[1020]")	# the dead one, inherited
+link("100/fd/10", "socket:[1010]")	# the listener, inherited
+write("100/limits", limits("unlimited", "unlimited"))
 
 # pid 200: the lowest pid of a container; exited before its tables were read.
 write("200/comm", "gone\n")
@@ -85,9 +114,13 @@ write("201/comm", b'x"\\\t\x01\xffy\nz\n', "wb")
 link("201/ns/net", NS_B)
 write("201/net/tcp", HDR4.ljust(149) + "\n" +
       full4(0, "10.0.0.2", 80, "10.0.0.1", 33000, 8, 0, 0, 33, 2001) +
-      full4(1, "10.0.0.2", 80, "10.0.0.1", 33002, 1, 0, 0, 33, 2002))
+      full4(1, "10.0.0.2", 80, "10.0.0.1", 33002, 1, 0, 0, 33, 2002) +
+      full4(2, "10.0.0.2", 80, "0.0.0.0", 0, 10, 0, 0, 33, 2003) +
+      full4(3, "10.0.0.2", 80, "10.0.0.1", 33004, 8, 0, 1, 33, 0))
 link("201/fd/4", "socket:[2001]")
 link("201/fd/9", "socket:[2002]")
+link("201/fd/5", "socket:[2010]")	# TCPv6, dead
+link("201/fd/6", "socket:[2011]")	# TCP, CLOSE-WAIT in a namespace without processes
 
 # pid 300: its fd "directory" is a plain file.
 write("300/comm", "nofd\n")
@@ -100,3 +133,13 @@ write("400/comm", "zombie\n")
 # pid 500: exited between the namespace walk and the fd walk.
 write("500/comm", "exiting\n")
 link("500/ns/net", NS_A)
+
+# pid 600: its leader called pthread_exit(): a zombie without ns/net and
+# with an empty fd/ (git keeps no empty directory: .keep is not an fd
+# name); thread 601 lives on, and shows both.
+write("600/comm", "zm\n")
+write("600/fd/.keep", "")
+write("600/task/600/comm", "zm\n")
+link("600/task/601/ns/net", NS_A)
+link("600/task/601/fd/4", "socket:[1005]")
+link("600/task/601/fd/5", "/dev/null")

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,7 +155,7 @@ static void test_collect_every_process(void **state)
 	holder_is(&r.holders[0], 1, 3, 0, "systemd");
 	holder_is(&r.holders[2], 100, 3, 0, "worker");
 	holder_is(&r.holders[4], 201, 4, 3, "x\"\\\t\x01\xffy\nz");
-	assert_int_equal(r.stats.procs, 4);		/* 1, 100, 200, 201 */
+	assert_int_equal(r.stats.procs, 5);		/* 1, 100, 200, 201, 600 */
 	assert_int_equal(r.stats.vanished, 2);		/* 400 and 500 have no fd/ */
 	assert_int_equal(r.stats.unreadable, 1);
 	inode_map_free(&want);
@@ -248,6 +249,211 @@ static void test_collect_many_fds(void **state)
 	assert_int_equal(system(path), 0);
 }
 
+static void test_inode_set(void **state)
+{
+	struct inode_map m;
+	size_t i, val = 7;
+
+	(void)state;
+	assert_int_equal(inode_set_init(&m, 2), 0);
+	assert_null(m.vals);
+	assert_int_equal(inode_map_put(&m, 5, 123), 0);
+	assert_int_equal(inode_map_put(&m, 5, 0), -EEXIST);
+	assert_true(inode_map_get(&m, 5, &val));
+	assert_int_equal(val, 0);		/* a set has no values */
+	for (i = 1; i <= 1000; i++)		/* grows past its first size */
+		assert_int_equal(inode_map_put(&m, 1000 + i, 0), 0);
+	assert_null(m.vals);
+	for (i = 1; i <= 1000; i++)
+		assert_true(inode_map_get(&m, 1000 + i, NULL));
+	assert_false(inode_map_get(&m, 3000, NULL));
+	assert_int_equal(m.count, 1001);
+	inode_map_free(&m);
+}
+
+struct seen_fds {
+	int fds[16];
+	uint64_t inodes[16];
+	size_t n;
+	int stop_with;
+};
+
+static int note_socket(pid_t pid, int fd, uint64_t inode, void *arg)
+{
+	struct seen_fds *seen = arg;
+
+	(void)pid;
+	assert_true(seen->n < 16);
+	seen->fds[seen->n] = fd;
+	seen->inodes[seen->n++] = inode;
+	return seen->stop_with;
+}
+
+static bool saw(const struct seen_fds *seen, int fd, uint64_t inode)
+{
+	size_t i;
+
+	for (i = 0; i < seen->n; i++)
+		if (seen->fds[i] == fd && seen->inodes[i] == inode)
+			return true;
+	return false;
+}
+
+static void test_walk(void **state)
+{
+	struct seen_fds seen = { .n = 0 };
+	size_t nfds = 99;
+
+	(void)state;
+	use_proc_tree();
+	assert_int_equal(fdtable_walk(1, note_socket, &seen, &nfds), 0);
+	assert_int_equal(nfds, 12);		/* every fd, sockets or not */
+	assert_int_equal(seen.n, 10);		/* not 0 (/dev/null) nor 5 (a pipe) */
+	assert_true(saw(&seen, 3, 1001));
+	assert_true(saw(&seen, 8, 1020));
+	assert_true(saw(&seen, 14, 1023));
+
+	/* A zombie leader: its fd/ is empty, its thread's is not. */
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(fdtable_walk(600, note_socket, &seen, &nfds), 0);
+	assert_int_equal(nfds, 2);
+	assert_int_equal(seen.n, 1);
+	assert_true(saw(&seen, 4, 1005));
+
+	/* The callback's error ends the walk and comes back. */
+	memset(&seen, 0, sizeof(seen));
+	seen.stop_with = -E2BIG;
+	assert_int_equal(fdtable_walk(1, note_socket, &seen, &nfds), -E2BIG);
+	assert_int_equal(seen.n, 1);
+
+	assert_int_equal(fdtable_walk(99999, note_socket, &seen, &nfds), -ENOENT);
+	assert_int_equal(fdtable_walk(300, note_socket, &seen, &nfds), -ENOTDIR);
+}
+
+static void test_count_fds(void **state)
+{
+	size_t n = 0;
+
+	(void)state;
+	use_proc_tree();
+	assert_int_equal(proc_count_fds(1, &n), 0);
+	assert_int_equal(n, 12);
+	assert_int_equal(proc_count_fds(100, &n), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(proc_count_fds(600, &n), 0);	/* through thread 601 */
+	assert_int_equal(n, 2);
+	assert_int_equal(proc_count_fds(200, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(proc_count_fds(99999, &n), -ENOENT);
+	assert_int_equal(proc_count_fds(500, &n), -ENOENT);
+}
+
+static char own_root[PATH_MAX];
+
+static void own_file(const char *rel, const char *text)
+{
+	char path[PATH_MAX * 2];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", own_root, rel);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+#define LIMITS_HEAD "Limit                     Soft Limit           Hard Limit           Units     \n" \
+	"Max cpu time              unlimited            unlimited            seconds   \n"
+
+static void nofile_is(const char *limits, int want_ret, uint64_t want)
+{
+	uint64_t soft = 4242;
+
+	own_file("7/limits", limits);
+	assert_int_equal(proc_nofile_limit(7, &soft), want_ret);
+	assert_int_equal(soft, want_ret ? 4242 : want);
+}
+
+static void test_nofile_limit(void **state)
+{
+	char cmd[PATH_MAX + 16];
+	uint64_t soft = 1;
+
+	(void)state;
+	use_proc_tree();
+	assert_int_equal(proc_nofile_limit(1, &soft), 0);
+	assert_int_equal(soft, 1024);
+	assert_int_equal(proc_nofile_limit(100, &soft), 0);
+	assert_int_equal(soft, 0);		/* unlimited */
+	assert_int_equal(proc_nofile_limit(201, &soft), -ENOENT);
+
+	snprintf(own_root, sizeof(own_root), "/tmp/fdclose-limits-XXXXXX");
+	assert_non_null(mkdtemp(own_root));
+	snprintf(cmd, sizeof(cmd), "%s/7", own_root);
+	assert_int_equal(mkdir(cmd, 0755), 0);
+	use_root(own_root);
+	nofile_is(LIMITS_HEAD "Max open files            1048576              1048576              files     \n",
+		  0, 1048576);
+	nofile_is(LIMITS_HEAD "Max open files            18446744073709551614 unlimited            files     \n",
+		  0, 18446744073709551614ULL);
+	nofile_is(LIMITS_HEAD, -EINVAL, 0);	/* no such line */
+	nofile_is(LIMITS_HEAD "Max open files            many                 1024                 files     \n",
+		  -EINVAL, 0);
+	nofile_is(LIMITS_HEAD "Max open files            99999999999999999999 1024                 files     \n",
+		  -EINVAL, 0);
+	nofile_is(LIMITS_HEAD "Max open files            1024", -EINVAL, 0);	/* cut short */
+	nofile_is(LIMITS_HEAD "Max open filesystems      10                   10                   files     \n",
+		  -EINVAL, 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", own_root);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void test_read_comm(void **state)
+{
+	char comm[COMM_LEN], cmd[PATH_MAX + 16];
+
+	(void)state;
+	use_proc_tree();
+	assert_int_equal(proc_read_comm(100, comm), 0);
+	assert_string_equal(comm, "worker");
+	assert_int_equal(proc_read_comm(201, comm), 0);
+	assert_string_equal(comm, "x\"\\\t\x01\xffy\nz");	/* only the last newline goes */
+	assert_int_equal(proc_read_comm(99999, comm), -ENOENT);
+
+	snprintf(own_root, sizeof(own_root), "/tmp/fdclose-comm-XXXXXX");
+	assert_non_null(mkdtemp(own_root));
+	snprintf(cmd, sizeof(cmd), "%s/7", own_root);
+	assert_int_equal(mkdir(cmd, 0755), 0);
+	use_root(own_root);
+	own_file("7/comm", "a-name-longer-than-the-kernel-keeps\n");
+	assert_int_equal(proc_read_comm(7, comm), 0);
+	assert_string_equal(comm, "a-name-longer-t");
+	own_file("7/comm", "");
+	assert_int_equal(proc_read_comm(7, comm), 0);
+	assert_string_equal(comm, "");
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", own_root);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* close.c's search for other holders goes through the zombie leader's thread too. */
+static void test_collect_zombie_leader(void **state)
+{
+	static const pid_t pids[] = { 600 };
+	struct scan_result r = { 0 };
+	struct inode_map want;
+
+	(void)state;
+	use_proc_tree();
+	assert_int_equal(inode_map_init(&want, 1), 0);
+	assert_int_equal(inode_map_put(&want, 1005, 4), 0);
+	assert_int_equal(fdtable_collect(&want, pids, 1, false, &r), 0);
+	assert_int_equal(r.count, 1);
+	holder_is(&r.holders[0], 600, 4, 4, "zm");
+	assert_false(r.holders[0].dead);
+	inode_map_free(&want);
+	scan_result_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -258,6 +464,12 @@ int main(void)
 		cmocka_unit_test(test_collect_warns_for_asked_pids),
 		cmocka_unit_test(test_collect_nothing_wanted),
 		cmocka_unit_test(test_collect_many_fds),
+		cmocka_unit_test(test_inode_set),
+		cmocka_unit_test(test_walk),
+		cmocka_unit_test(test_count_fds),
+		cmocka_unit_test(test_nofile_limit),
+		cmocka_unit_test(test_read_comm),
+		cmocka_unit_test(test_collect_zombie_leader),
 	};
 
 	return cmocka_run_group_tests_name("fdtable", tests, NULL, NULL);

@@ -15,6 +15,7 @@
 #include "cli/cli.h"
 #include "common/diag.h"
 #include "scan/proc.h"
+#include "fake_probe.h"
 
 struct run {
 	int status;
@@ -37,6 +38,7 @@ static void use_proc_tree(void)
 	if (access(path, X_OK))
 		fail_msg("%s: run the tests from the repository root", path);
 	use_root(path);
+	fake_probe_reset();
 }
 
 static char *slurp(FILE *f)
@@ -98,6 +100,19 @@ static struct options list_options(bool json)
 	return opt;
 }
 
+/* The position of the line that contains needle, from 1; 0 when none does. */
+static size_t line_of(const char *text, const char *needle)
+{
+	const char *hit = strstr(text, needle);
+	size_t n = 1;
+
+	if (!hit)
+		return 0;
+	for (; text < hit; text++)
+		n += *text == '\n';
+	return n;
+}
+
 static void test_table(void **state)
 {
 	struct options opt = list_options(false);
@@ -107,11 +122,29 @@ static void test_table(void **state)
 	use_proc_tree();
 	run = run_list(&opt);
 	assert_int_equal(run.status, EXIT_OK);
-	assert_int_equal(count_lines(run.out), 6);
-	assert_true(strncmp(run.out, "Recv-Q Send-Q Local Address:Port", 32) == 0);
-	assert_non_null(strstr(run.out, "\n1      0      127.0.0.1:9999 "));
+	/* header, 10 holders, an empty line, 5 backlogs, 4 processes */
+	assert_int_equal(count_lines(run.out), 1 + 10 + 1 + 5 + 4);
+	/* Dead holders are listed, so the State column shows, as in ss. */
+	assert_true(strncmp(run.out, "State      Recv-Q Send-Q Local Address:Port", 43) == 0);
+	assert_non_null(strstr(run.out, "\nCLOSE-WAIT 1      0      127.0.0.1:9999 "));
 	assert_non_null(strstr(run.out, "[::ffff:127.0.0.1]:7000"));
 	assert_non_null(strstr(run.out, " worker "));
+	assert_non_null(strstr(run.out, "\nDEAD       3      0      *                       "
+			       "*                        systemd   1   8\n"));
+	assert_non_null(strstr(run.out, "10.9.0.2:5000"));	/* its namespace has no process */
+	/* Then, after the whole table, so that | head shows the table first: */
+	assert_int_equal(line_of(run.out, "\n\n") + 1, 12);
+	assert_int_equal(line_of(run.out, "0.0.0.0:8000: 2 CLOSE-WAIT connections wait in the "
+			 "accept queue of pid 1 (systemd) fd 10: the application is not "
+			 "accepting\n"), 14);
+	assert_non_null(strstr(run.out, "\n10.0.0.2:80: 1 CLOSE-WAIT connection waits in the "
+			       "accept queue of listener socket:[2003], held by no process "
+			       "fdclose could read: the application is not accepting\n"));
+	assert_non_null(strstr(run.out, "\n[::]:8443: 1 CLOSE-WAIT connection waits"));
+	assert_int_equal(line_of(run.out, "\nsystemd 1: 12 fds of 1,024\n") + 1, 18);
+	assert_non_null(strstr(run.out, "\nworker 100: 4 fds of unlimited\n"));
+	assert_non_null(strstr(run.out, "\nx\"\\???y?z 201: 4 fds\n"));
+	assert_true(strstr(run.out, "\nzm 600: 2 fds\n") == run.out + strlen(run.out) - 15);
 	/* The malformed line is worth a warning; nothing else is said. */
 	assert_non_null(strstr(run.err, "warning: skipped 1 malformed line"));
 	assert_int_equal(count_lines(run.err), 1);
@@ -121,18 +154,63 @@ static void test_table(void **state)
 
 static void test_json(void **state)
 {
-	static const char first[] = "{\"pid\":1,\"fd\":3,\"comm\":\"systemd\",\"inode\":1001,";
+	static const char first[] = "{\"type\":\"holder\",\"pid\":1,\"fd\":3,\"comm\":\"systemd\","
+				    "\"inode\":1001,";
 	struct options opt = list_options(true);
+	size_t last_holder, first_backlog, last_backlog, first_process;
 	struct run run;
 
 	(void)state;
 	use_proc_tree();
 	run = run_list(&opt);
 	assert_int_equal(run.status, EXIT_OK);
-	assert_int_equal(count_lines(run.out), 5);
+	assert_int_equal(count_lines(run.out), 10 + 5 + 4);
 	assert_true(strncmp(run.out, first, strlen(first)) == 0);
 	assert_non_null(strstr(run.out, "\"comm\":\"x\\\"\\\\\\t\\u0001\\ufffdy\\nz\""));
 	assert_non_null(strstr(run.out, "\"local\":\"[::1]:8080\",\"remote\":\"[::1]:50000\""));
+	assert_non_null(strstr(run.out, "{\"type\":\"holder\",\"pid\":100,\"fd\":8,"
+			       "\"comm\":\"worker\",\"inode\":1020,\"netns\":4026531840,"
+			       "\"family\":\"inet\",\"state\":\"DEAD\",\"local\":null,"
+			       "\"remote\":null,\"local_port\":null,\"remote_port\":null,"
+			       "\"recv_q\":3,\"send_q\":0,\"uid\":1000,\"dead\":true}\n"));
+	assert_non_null(strstr(run.out, "{\"type\":\"backlog\",\"pid\":100,\"fd\":10,"
+			       "\"comm\":\"worker\",\"inode\":1010,\"local\":\"0.0.0.0:8000\","
+			       "\"netns\":4026531840,\"closewait\":2}\n"));
+	assert_non_null(strstr(run.out, "{\"type\":\"process\",\"pid\":1,\"comm\":\"systemd\","
+			       "\"fds\":12,\"nofile\":1024}\n"));
+	/* Holders first, then backlogs, then processes. */
+	last_holder = line_of(run.out, "\"pid\":600,\"fd\":4,");
+	first_backlog = line_of(run.out, "\"type\":\"backlog\"");
+	last_backlog = line_of(run.out, "\"type\":\"backlog\",\"pid\":100,");
+	first_process = line_of(run.out, "\"type\":\"process\"");
+	assert_int_equal(last_holder, 10);
+	assert_int_equal(first_backlog, 11);
+	assert_int_equal(last_backlog, 15);
+	assert_int_equal(first_process, 16);
+	free(run.out);
+	free(run.err);
+}
+
+/* The filters reach the scan: a process name and a local address. */
+static void test_filters(void **state)
+{
+	struct options opt = list_options(false);
+	struct run run;
+
+	(void)state;
+	use_proc_tree();
+	opt.filter.comm = "worker";
+	assert_int_equal(parse_addr_filter("127.0.0.1", &opt.filter.local), 0);
+	run = run_list(&opt);
+	assert_int_equal(run.status, EXIT_OK);
+	assert_string_equal(run.out,
+		"Recv-Q Send-Q Local Address:Port      Peer Address:Port        Process PID FD\n"
+		"1      0      127.0.0.1:9999          127.0.0.1:41234          worker  100 3\n"
+		"0      2      [::ffff:127.0.0.1]:7000 [::ffff:127.0.0.1]:50001 worker  100 7\n"
+		"\n"
+		"0.0.0.0:8000: 2 CLOSE-WAIT connections wait in the accept queue of pid 100 "
+		"(worker) fd 10: the application is not accepting\n"
+		"worker 100: 4 fds of unlimited\n");
 	free(run.out);
 	free(run.err);
 }
@@ -173,7 +251,11 @@ static void test_verbose_stats(void **state)
 	diag_verbose = 0;
 	assert_int_equal(run.status, EXIT_OK);
 	assert_non_null(strstr(run.err, "scanned 2 network namespace(s) (0 unreadable), "
-				"4 process fd table(s)"));
+				"5 process fd table(s)"));
+	assert_non_null(strstr(run.err, "asked the kernel about 7 socket fd(s) in no table: "
+				"3 dead (0 judged by the tables alone), 1 in CLOSE_WAIT in a "
+				"namespace without a readable process; 1 accept-queue "
+				"CLOSE_WAIT(s) without a listener"));
 	assert_non_null(strstr(run.err, "passed over 2 vanished, 0 denied, 1 unreadable "
 				"process(es); 1 malformed tcp table line(s)"));
 	free(run.out);
@@ -219,6 +301,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_filters),
 		cmocka_unit_test(test_nothing_found),
 		cmocka_unit_test(test_verbose_stats),
 		cmocka_unit_test(test_asked_pid_missing),

@@ -50,16 +50,19 @@ static void test_recorded_tree(void **state)
 	container = &set.ns[1];
 	assert_int_equal(host->inode, HOST_NS);
 	assert_int_equal(host->pid, 1);
-	assert_int_equal(host->nprocs, 4);		/* 1, 100, 300, 500 */
+	assert_int_equal(host->nprocs, 5);		/* 1, 100, 300, 500, 600 */
 	assert_int_equal(container->inode, CONTAINER_NS);
 	assert_int_equal(container->pid, 200);		/* its lowest pid */
 	assert_int_equal(container->nprocs, 2);		/* 200, 201 */
-	assert_int_equal(set.nprocs, 6);
+	assert_int_equal(set.nprocs, 7);
 	assert_int_equal(set.procs[host->first + 1].pid, 100);
 	assert_int_equal(set.procs[host->first + 3].pid, 500);
+	/* A zombie leader has no ns/net: its live thread's tells. */
+	assert_int_equal(set.procs[host->first + 4].pid, 600);
+	assert_int_equal(set.procs[host->first + 4].netns, HOST_NS);
 	assert_int_equal(set.procs[container->first + 1].pid, 201);
 	assert_int_equal(set.procs[container->first + 1].netns, CONTAINER_NS);
-	assert_int_equal(set.vanished, 1);		/* 400 has no ns/net */
+	assert_int_equal(set.vanished, 1);		/* 400 has no ns/net, nor threads */
 	assert_int_equal(set.denied, 0);
 	assert_int_equal(set.unreadable, 0);
 	netns_set_free(&set);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -445,28 +446,162 @@ static void test_read_recorded(void **state)
 	(void)state;
 	use_proc_tree();
 	assert_int_equal(tcp_read(&t, 1, 4026531840ULL, TCP_STATE_BIT(TCPS_CLOSE_WAIT)), 0);
-	assert_int_equal(t.count, 4);	/* 1003, 1004 from tcp6; 1001 and a fileless one */
+	/* tcp6: 1003, 1004, one queued; tcp: 1001, 1005 and four queued (inode 0) */
+	assert_int_equal(t.count, 9);
 	assert_int_equal(t.malformed, 1);
 	assert_non_null(tcp_find_inode(&t, 1001));
 	assert_non_null(tcp_find_inode(&t, 1003));
 	assert_int_equal(tcp_find_inode(&t, 1004)->family, AF_INET6);
 	assert_int_equal(tcp_find_inode(&t, 1004)->netns, 4026531840ULL);
+	assert_int_equal(t.socks[0].inode, 1003);	/* tcp6 first */
 	assert_null(tcp_find_inode(&t, 1002));	/* established */
 	assert_null(tcp_find_inode(&t, 424242));
 
 	/* No tcp6 (IPv6 disabled) is fine. */
 	assert_int_equal(tcp_read(&t, 201, 4026532100ULL, TCP_STATE_BIT(TCPS_CLOSE_WAIT)), 0);
-	assert_int_equal(t.count, 5);
+	assert_int_equal(t.count, 11);
 	assert_int_equal(tcp_find_inode(&t, 2001)->netns, 4026532100ULL);
 
 	/* A process without tables leaves the table as it was. */
 	assert_int_equal(tcp_read(&t, 200, 4026532100ULL, TCP_ALL_STATES), -ENOENT);
 	assert_int_equal(tcp_read(&t, 99999, 1, TCP_ALL_STATES), -ENOENT);
-	assert_int_equal(t.count, 5);
+	assert_int_equal(t.count, 11);
 	assert_int_equal(t.malformed, 1);
 	tcp_table_free(&t);
 	assert_int_equal(t.count, 0);
 	assert_null(t.socks);
+}
+
+struct visit {
+	uint64_t inodes[32];
+	unsigned int states[32];
+	size_t n;
+	size_t stop_after;	/* 0: never */
+};
+
+static int note(const struct tcp_sock *s, void *arg)
+{
+	struct visit *v = arg;
+
+	assert_true(v->n < 32);
+	v->inodes[v->n] = s->inode;
+	v->states[v->n++] = s->state;
+	assert_int_equal(s->netns, 42);
+	return v->stop_after && v->n == v->stop_after ? -ECANCELED : 0;
+}
+
+/* Every state reaches the callback; the garbage counts as malformed. */
+static void test_parse_each(void **state)
+{
+	static const char text[] = HDR4 CW4 "not a socket line\n" CW4;
+	struct visit v = { .n = 0 };
+	size_t malformed = 0;
+	char *every = every_state_text();
+
+	(void)state;
+	assert_int_equal(tcp_parse_each(text, strlen(text), AF_INET, 42, note, &v, &malformed), 0);
+	assert_int_equal(v.n, 2);
+	assert_int_equal(v.inodes[1], 1001);
+	assert_int_equal(malformed, 1);
+
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(tcp_parse_each(every, strlen(every), AF_INET, 42, note, &v, &malformed),
+			 0);
+	assert_int_equal(v.n, TCPS_MAX - 1);
+	assert_int_equal(v.states[TCPS_LISTEN - 1], TCPS_LISTEN);
+	assert_int_equal(v.inodes[TCPS_TIME_WAIT - 1], 0);
+
+	/* The callback's error stops the parse and comes back. */
+	memset(&v, 0, sizeof(v));
+	v.stop_after = 3;
+	assert_int_equal(tcp_parse_each(every, strlen(every), AF_INET, 42, note, &v, &malformed),
+			 -ECANCELED);
+	assert_int_equal(v.n, 3);
+	free(every);
+}
+
+static void test_read_each(void **state)
+{
+	struct visit v = { .n = 0 };
+	size_t malformed = 0;
+
+	(void)state;
+	use_proc_tree();
+	assert_int_equal(tcp_read_each(1, 42, note, &v, &malformed), 0);
+	assert_int_equal(v.n, 4 + 11);		/* every state, both tables */
+	assert_int_equal(v.inodes[0], 1003);
+	assert_int_equal(v.states[2], TCPS_LISTEN);	/* [::]:8443 */
+	assert_int_equal(malformed, 1);
+
+	/* No tables at all (the process exited). */
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(tcp_read_each(200, 42, note, &v, &malformed), -ENOENT);
+	assert_int_equal(v.n, 0);
+}
+
+/* tcp6 read, then tcp gone: not a single call, so the caller has nothing to undo. */
+static void test_read_each_all_or_nothing(void **state)
+{
+	char root[] = "/tmp/fdclose-tcp-XXXXXX", path[PATH_MAX];
+	struct visit v = { .n = 0 };
+	size_t malformed = 0;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	snprintf(path, sizeof(path), "%s/5", root);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/5/net", root);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/5/net/tcp6", root);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(HDR6 CW6 CW6_MAPPED, f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(setenv(PROC_ROOT_ENV, root, 1), 0);
+	proc_reset();
+	assert_int_equal(tcp_read_each(5, 42, note, &v, &malformed), -ENOENT);
+	assert_int_equal(v.n, 0);
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/5/net", root);
+	assert_int_equal(rmdir(path), 0);
+	snprintf(path, sizeof(path), "%s/5", root);
+	assert_int_equal(rmdir(path), 0);
+	assert_int_equal(rmdir(root), 0);
+}
+
+static void test_udp_line(void **state)
+{
+	/* udp4_format_sock(): the same columns, then "ref pointer drops". */
+	static const char text[] = HDR4
+		"  123: 00000000:0035 00000000:0000 07 00000000:00000000 00:00000000 "
+		"00000000   101        0 31337 2 ffff888100000000 0\n";
+	struct visit v = { .n = 0 };
+	size_t malformed = 0;
+
+	(void)state;
+	assert_int_equal(tcp_parse_each(text, strlen(text), AF_INET, 42, note, &v, &malformed), 0);
+	assert_int_equal(malformed, 0);
+	assert_int_equal(v.n, 1);
+	assert_int_equal(v.inodes[0], 31337);
+	assert_int_equal(v.states[0], TCPS_CLOSE);
+}
+
+static void test_table_append(void **state)
+{
+	struct tcp_table t = { 0 };
+	struct tcp_sock s = { .inode = 1 };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 1000; i++) {
+		s.inode = i + 1;
+		assert_int_equal(tcp_table_append(&t, &s), 0);
+	}
+	assert_int_equal(t.count, 1000);
+	assert_true(t.cap >= 1000);
+	assert_int_equal(tcp_find_inode(&t, 777)->inode, 777);
+	tcp_table_free(&t);
 }
 
 static void test_format_endpoint_edges(void **state)
@@ -506,6 +641,11 @@ int main(void)
 		cmocka_unit_test(test_very_long_lines),
 		cmocka_unit_test(test_100000_lines),
 		cmocka_unit_test(test_read_recorded),
+		cmocka_unit_test(test_parse_each),
+		cmocka_unit_test(test_read_each),
+		cmocka_unit_test(test_read_each_all_or_nothing),
+		cmocka_unit_test(test_udp_line),
+		cmocka_unit_test(test_table_append),
 		cmocka_unit_test(test_format_endpoint_edges),
 	};
 

@@ -1,0 +1,471 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * fdclose --all-closewait: scan every namespace, group the holders by
+ * process, close each process's CLOSE_WAIT fds in as few frozen windows as
+ * --max-pause allows, then confirm from outside that the sockets are gone.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/audit.h"
+#include "cli/cli.h"
+#include "cli/output.h"
+#include "cli/report.h"
+#include "common/clock.h"
+#include "common/diag.h"
+#include "common/json.h"
+#include "injector/injector.h"
+#include "injector/ops.h"
+#include "injector/target.h"
+#include "scan/fdtable.h"
+#include "scan/proc.h"
+#include "scan/sockdiag.h"
+
+/* One process's part of the sweep. */
+struct job {
+	pid_t pid;
+	size_t n;
+	struct op_target *targets;
+	struct target_info ti;
+	struct op_stats stats;
+	size_t fds_after;		/* SIZE_MAX when not counted */
+	uint64_t confirmed_netns;	/* the namespace whose tables this job read */
+};
+
+struct tally {
+	size_t closed;			/* sockets gone from every holder */
+	size_t failed;
+	size_t skipped;
+	size_t processes;		/* processes where something was closed */
+	long long *frozen_us;		/* per process acted on, sorted */
+	size_t nfrozen;
+};
+
+static void sleep_us(long long us)
+{
+	struct timespec ts = { .tv_sec = us / 1000000, .tv_nsec = us % 1000000 * 1000 };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* --settle: act only on what stayed in CLOSE_WAIT across the interval. */
+static int scan_settled(const struct options *opt, struct scan_result *r)
+{
+	struct scan_result second = { 0 };
+	int ret = scan_closewait(&opt->filter, r);
+
+	if (ret || !opt->settle_us)
+		return ret;
+	sleep_us(opt->settle_us);
+	ret = scan_closewait(&opt->filter, &second);
+	if (!ret)
+		ret = scan_settle(r, &second);
+	scan_result_free(&second);
+	return ret;
+}
+
+static void target_from_holder(const struct options *opt, const struct scan_result *r,
+			       const struct holder *h, struct op_target *t)
+{
+	const struct tcp_sock *s = &r->socks.socks[h->sock];
+
+	fd_desc_for_socket(&t->desc, h->fd, s->inode);
+	t->desc.kind = FDK_TCP;
+	t->desc.tcp = *s;
+	t->desc.dead = h->dead;
+	t->require_state = h->dead ? TCPS_CLOSE : TCPS_CLOSE_WAIT;
+	if (h->dead && !opt->include_dead) {
+		t->result = OP_SKIPPED;
+		snprintf(t->why, sizeof(t->why), "a dead TCP socket; --include-dead closes it too");
+	}
+}
+
+static void refuse_all(struct job *job, int err, const char *why)
+{
+	size_t i;
+
+	for (i = 0; i < job->n; i++) {
+		if (job->targets[i].result != OP_PENDING)
+			continue;
+		job->targets[i].result = err == -ESRCH ? OP_SKIPPED : OP_FAILED;
+		job->targets[i].error = err;
+		snprintf(job->targets[i].why, sizeof(job->targets[i].why), "%s", why);
+	}
+}
+
+static void mark_dry_run(struct job *job)
+{
+	size_t i;
+
+	for (i = 0; i < job->n; i++)
+		if (job->targets[i].result == OP_PENDING)
+			job->targets[i].result = OP_WOULD_CLOSE;
+}
+
+static void act_on_process(const struct options *opt, struct job *job)
+{
+	struct op_params params = {
+		.timeout_ms = opt->timeout_ms,
+		.max_pause_us = opt->max_pause_us,
+	};
+	char why[256];
+	sigset_t held;
+	int ret;
+
+	ret = target_inspect(job->pid, &job->ti);
+	if (ret) {
+		target_comm(job->pid, job->ti.comm);
+		job->ti.pid = job->pid;
+		refuse_all(job, -ESRCH, "the process exited");
+		return;
+	}
+	ret = target_refuse(&job->ti, why, sizeof(why));
+	if (ret) {
+		pr_err("%s", why);
+		refuse_all(job, ret, why);
+		return;
+	}
+	if (opt->dry_run) {
+		mark_dry_run(job);
+		return;
+	}
+	signals_hold(&held);
+	ret = ops_close(job->pid, job->ti.fd_task, job->targets, job->n, &params, &job->stats);
+	if (ret)
+		target_explain(&job->ti, ret);
+	signals_release(&held);
+	if (proc_count_fds(job->ti.fd_task, &job->fds_after))
+		job->fds_after = SIZE_MAX;
+}
+
+static const struct proc_fds *find_proc(const struct scan_result *r, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < r->nprocs; i++)
+		if (r->procs[i].pid == pid)
+			return &r->procs[i];
+	return NULL;
+}
+
+static void report_process(const struct options *opt, const struct scan_result *r,
+			   const struct job *job)
+{
+	const struct proc_fds *p = find_proc(r, job->pid);
+	struct json_line j = { 0 };
+
+	report_targets(opt, &job->ti, job->targets, job->n, &job->stats);
+	for (size_t i = 0; i < job->n; i++)
+		audit_target(&job->ti, &job->targets[i]);
+	if (!p || diag_quiet)
+		return;
+	if (!opt->json) {
+		output_process_line(stdout, p, opt->dry_run ? SIZE_MAX : job->fds_after);
+		return;
+	}
+	json_begin(&j);
+	json_add_str(&j, "type", "process");
+	json_add_i64(&j, "pid", job->pid);
+	json_add_str(&j, "comm", job->ti.comm);
+	json_add_u64(&j, "fds_before", p->fds);
+	if (job->fds_after != SIZE_MAX && !opt->dry_run)
+		json_add_u64(&j, "fds_after", job->fds_after);
+	json_add_u64(&j, "nofile", p->nofile);
+	json_add_i64(&j, "frozen_us", job->stats.frozen_us);
+	json_add_i64(&j, "max_window_us", job->stats.max_window_us);
+	json_add_u64(&j, "windows", job->stats.windows);
+	json_add_u64(&j, "threads", job->stats.threads);
+	if (json_end(&j, stdout))
+		pr_errno(ENOMEM, "writing JSON");
+	json_free(&j);
+}
+
+/* The holders of one process start at h; returns how many there are. */
+static size_t holders_of(const struct holder *h, size_t left)
+{
+	size_t n = 1;
+
+	while (n < left && h[n].pid == h[0].pid)
+		n++;
+	return n;
+}
+
+static int make_jobs(const struct options *opt, const struct scan_result *r,
+		     struct job **jobsp, size_t *njobs)
+{
+	struct op_target *targets = calloc(r->count ? r->count : 1, sizeof(*targets));
+	struct job *jobs = calloc(r->count ? r->count : 1, sizeof(*jobs));
+	size_t i, n = 0;
+
+	if (!targets || !jobs) {
+		free(targets);
+		free(jobs);
+		return -ENOMEM;
+	}
+	for (i = 0; i < r->count; i++)
+		target_from_holder(opt, r, &r->holders[i], &targets[i]);
+	for (i = 0; i < r->count; i += jobs[n++].n) {
+		jobs[n].pid = r->holders[i].pid;
+		jobs[n].targets = &targets[i];
+		jobs[n].n = holders_of(&r->holders[i], r->count - i);
+		jobs[n].fds_after = SIZE_MAX;
+	}
+	*jobsp = jobs;
+	*njobs = n;
+	return 0;
+}
+
+/* fdclose never acts on itself or on the shell that runs it. */
+static void drop_own_holders(struct scan_result *r)
+{
+	pid_t self = getpid(), parent = getppid();
+	size_t i, kept = 0;
+
+	for (i = 0; i < r->count; i++)
+		if (r->holders[i].pid != self && r->holders[i].pid != parent)
+			r->holders[kept++] = r->holders[i];
+	r->count = kept;
+}
+
+/* The inode of pid's network namespace, or 0. */
+static uint64_t netns_of(pid_t pid)
+{
+	char link[64];
+	uint64_t inode = 0;
+
+	if (proc_readlink(link, sizeof(link), "%d/ns/net", pid) > 0)
+		parse_link_inode(link, "net", &inode);
+	return inode;
+}
+
+/*
+ * Confirms from outside, once every holder had its turn: a socket closed
+ * everywhere must no longer be in CLOSE_WAIT in the tables of its
+ * namespace.  If it still is, a holder fdclose could not see keeps it
+ * alive, and it does not count as gone.  Each namespace's tables are read
+ * once, through a process of that namespace that took part.
+ */
+static void confirm_gone(struct job *jobs, size_t njobs)
+{
+	size_t i, j, k;
+
+	for (i = 0; i < njobs; i++) {
+		struct tcp_table table = { 0 };
+		uint64_t ns = netns_of(jobs[i].ti.fd_task);
+		bool pending = false;
+
+		for (k = 0; k < i && ns; k++)
+			if (jobs[k].confirmed_netns == ns)
+				ns = 0;		/* that namespace was read already */
+		jobs[i].confirmed_netns = ns;
+		for (k = i; k < njobs && ns && !pending; k++)
+			for (j = 0; j < jobs[k].n; j++)
+				pending |= jobs[k].targets[j].result == OP_CLOSED &&
+					   jobs[k].targets[j].require_state == TCPS_CLOSE_WAIT &&
+					   jobs[k].targets[j].desc.tcp.netns == ns;
+		if (!pending || tcp_table_read(&table, jobs[i].ti.fd_task, ns,
+					 TCP_STATE_BIT(TCPS_CLOSE_WAIT)))
+			continue;
+		for (k = i; k < njobs; k++) {
+			for (j = 0; j < jobs[k].n; j++) {
+				struct op_target *t = &jobs[k].targets[j];
+
+				if (t->result != OP_CLOSED || t->require_state != TCPS_CLOSE_WAIT ||
+				    t->desc.tcp.netns != ns || !tcp_find_inode(&table, t->desc.ino))
+					continue;
+				t->still_open = true;
+				snprintf(t->held_by, sizeof(t->held_by), "but the socket is "
+					 "still in CLOSE_WAIT: a holder fdclose could not see keeps it");
+			}
+		}
+		tcp_table_free(&table);
+	}
+}
+
+enum sock_outcome { GONE, SKIPPED, FAILED };
+
+struct sock_outcome_entry {
+	uint64_t inode;
+	enum sock_outcome outcome;
+};
+
+static enum sock_outcome outcome_of(const struct op_target *t)
+{
+	if (t->result == OP_FAILED || t->result == OP_REFUSED || t->still_open)
+		return FAILED;
+	if (t->result == OP_CLOSED || t->result == OP_WOULD_CLOSE)
+		return GONE;
+	return SKIPPED;
+}
+
+static int compare_outcomes(const void *a, const void *b)
+{
+	const struct sock_outcome_entry *x = a, *y = b;
+
+	if (x->inode != y->inode)
+		return x->inode < y->inode ? -1 : 1;
+	return (int)x->outcome - (int)y->outcome;
+}
+
+static int compare_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Per socket, across all its holders: failed beats skipped beats gone. */
+static int tally_sockets(const struct job *jobs, size_t njobs, size_t count, struct tally *t)
+{
+	struct sock_outcome_entry *e = calloc(count ? count : 1, sizeof(*e));
+	size_t i, j, n = 0;
+
+	memset(t, 0, sizeof(*t));
+	t->frozen_us = calloc(njobs ? njobs : 1, sizeof(*t->frozen_us));
+	if (!e || !t->frozen_us) {
+		free(e);
+		return -ENOMEM;
+	}
+	for (i = 0; i < njobs; i++) {
+		bool acted = false;
+
+		for (j = 0; j < jobs[i].n; j++) {
+			e[n].inode = jobs[i].targets[j].desc.ino;
+			e[n++].outcome = outcome_of(&jobs[i].targets[j]);
+			acted |= jobs[i].targets[j].result == OP_CLOSED ||
+				 jobs[i].targets[j].result == OP_WOULD_CLOSE;
+		}
+		if (acted) {
+			t->processes++;
+			t->frozen_us[t->nfrozen++] = jobs[i].stats.frozen_us;
+		}
+	}
+	qsort(e, n, sizeof(*e), compare_outcomes);
+	for (i = 0; i < n; i = j) {
+		enum sock_outcome worst = e[i].outcome;
+
+		for (j = i; j < n && e[j].inode == e[i].inode; j++)
+			if (e[j].outcome > worst)
+				worst = e[j].outcome;
+		t->closed += worst == GONE;
+		t->skipped += worst == SKIPPED;
+		t->failed += worst == FAILED;
+	}
+	free(e);
+	qsort(t->frozen_us, t->nfrozen, sizeof(*t->frozen_us), compare_ll);
+	return 0;
+}
+
+static void print_summary(const struct options *opt, const struct tally *t, long long wall_us)
+{
+	long long median = t->nfrozen ? t->frozen_us[t->nfrozen / 2] : 0;
+	long long max = t->nfrozen ? t->frozen_us[t->nfrozen - 1] : 0;
+	struct json_line j = { 0 };
+
+	if (!opt->json) {
+		printf("%s %zu socket%s in %zu process%s; %zu failed; %zu skipped\n",
+		       opt->dry_run ? "would close" : "closed", t->closed,
+		       t->closed == 1 ? "" : "s", t->processes, t->processes == 1 ? "" : "es",
+		       t->failed, t->skipped);
+		if (t->nfrozen && !opt->dry_run)
+			pr_verbose("frozen per process: median %lld us, max %lld us; "
+				   "%lld us in all", median, max, wall_us);
+		fflush(stdout);
+		return;
+	}
+	json_begin(&j);
+	json_add_str(&j, "type", "summary");
+	json_add_bool(&j, "summary", true);
+	json_add_bool(&j, "dry_run", opt->dry_run);
+	json_add_u64(&j, "closed", t->closed);
+	json_add_u64(&j, "processes", t->processes);
+	json_add_u64(&j, "failed", t->failed);
+	json_add_u64(&j, "skipped", t->skipped);
+	json_add_i64(&j, "frozen_us_median", median);
+	json_add_i64(&j, "frozen_us_max", max);
+	json_add_i64(&j, "wall_us", wall_us);
+	if (json_end(&j, stdout))
+		pr_errno(ENOMEM, "writing JSON");
+	json_free(&j);
+	fflush(stdout);
+}
+
+static void report_backlogs(const struct options *opt, const struct scan_result *r)
+{
+	struct json_line j = { 0 };
+	char ep[TCP_ENDPOINT_LEN];
+	size_t i;
+
+	for (i = 0; i < r->nbacklogs && !diag_quiet; i++) {
+		const struct backlog *b = &r->backlogs[i];
+		const struct tcp_sock *s = &r->socks.socks[b->listener];
+
+		if (!opt->json) {
+			output_backlog_line(stdout, r, b);
+			continue;
+		}
+		tcp_format_endpoint(ep, sizeof(ep), s->family, s->local_addr, s->local_port);
+		json_begin(&j);
+		json_add_str(&j, "type", "backlog");
+		json_add_i64(&j, "pid", b->pid);
+		json_add_i64(&j, "fd", b->fd);
+		json_add_str(&j, "comm", b->comm);
+		json_add_u64(&j, "inode", s->inode);
+		json_add_str(&j, "local", ep);
+		json_add_u64(&j, "netns", s->netns);
+		json_add_u64(&j, "closewait", b->closewait);
+		if (json_end(&j, stdout))
+			pr_errno(ENOMEM, "writing JSON");
+	}
+	json_free(&j);
+}
+
+int cmd_sweep(const struct options *opt)
+{
+	struct scan_result r = { 0 };
+	long long start = clock_now_ns();
+	struct job *jobs = NULL;
+	struct tally t = { 0 };
+	size_t njobs = 0, i;
+	int ret;
+
+	injector_init();
+	ret = scan_settled(opt, &r);
+	if (ret) {
+		pr_errno(ret, "scanning for CLOSE_WAIT sockets");
+		scan_result_free(&r);
+		return EXIT_FAILED;
+	}
+	drop_own_holders(&r);
+	ret = make_jobs(opt, &r, &jobs, &njobs);
+	if (ret)
+		goto free_scan;
+	audit_open(!opt->no_syslog && !opt->dry_run);
+	/* Confirm only once every holder had its turn: a shared socket lives until then. */
+	for (i = 0; i < njobs; i++)
+		act_on_process(opt, &jobs[i]);
+	confirm_gone(jobs, njobs);
+	for (i = 0; i < njobs; i++)
+		report_process(opt, &r, &jobs[i]);
+	audit_close();
+	report_backlogs(opt, &r);
+	ret = tally_sockets(jobs, njobs, r.count, &t);
+	if (!ret)
+		print_summary(opt, &t, (clock_now_ns() - start) / 1000);
+	free(t.frozen_us);
+	if (njobs)
+		free(jobs[0].targets);
+	free(jobs);
+free_scan:
+	scan_result_free(&r);
+	if (ret) {
+		pr_errno(ret, "--all-closewait");
+		return EXIT_FAILED;
+	}
+	return t.failed ? EXIT_FAILED : EXIT_OK;
+}
