@@ -60,9 +60,11 @@ done
 [ "$(ss -H -tan state established | wc -l)" -ge 8 ] ||
 	framework_error "the fixtures' live connections are missing"
 
-# The table: a header, then one line per holder.
+# The table: a header, then one line per holder; after an empty line, a line per process.
 assert_exit 0 "$FDCLOSE" --list
 assert_file_empty "$ERR" "fdclose --list on stderr"
+assert_eq 3 "$(sed '1,/^$/d' "$OUT" | grep -c ' fds of ')" "process lines of fdclose --list"
+sed -i '/^$/,$d' "$OUT"
 assert_eq $((7 + 1)) "$(wc -l <"$OUT")" "lines of fdclose --list (header + holders)"
 assert_match '^Recv-Q +Send-Q +Local Address:Port +Peer Address:Port +Process +PID +FD$' \
 	"$(head -1 "$OUT")" "table header"
