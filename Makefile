@@ -79,17 +79,17 @@ $(ASAN_DIR)/%.o: %.S
 	@mkdir -p $(dir $@)
 	$(CC) -c -o $@ $<
 
-$(OBJDIR)/tests/%: tests/unit/%.c $(LIB_OBJS)
+$(OBJDIR)/tests/%: tests/unit/%.c $(LIB_OBJS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PC_LIBS_DYN) $(CMOCKA_LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $(filter-out %.h,$^) $(PC_LIBS_DYN) $(CMOCKA_LIBS)
 
 $(ASAN_DIR)/%.o: %.c $(wildcard */*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -c -o $@ $<
 
-$(ASAN_DIR)/tests/%: tests/unit/%.c $(ASAN_OBJS)
+$(ASAN_DIR)/tests/%: tests/unit/%.c $(ASAN_OBJS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -o $@ $^ $(PC_LIBS_DYN) $(CMOCKA_LIBS)
+	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -o $@ $(filter-out %.h,$^) $(PC_LIBS_DYN) $(CMOCKA_LIBS)
 
 $(OBJDIR)/fixtures/%: fixtures/%.c
 	@mkdir -p $(dir $@)

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -76,27 +77,41 @@ static size_t reference_budget(size_t want)
 	return rl.rlim_cur > 2 * FD_RESERVE ? rl.rlim_cur - 2 * FD_RESERVE : 0;
 }
 
-/* Our reference to the target's fd, or -1 (then /proc stat verifies instead). */
+/*
+ * Our reference to the target's fd, or -1 (then /proc stat verifies
+ * instead).  The fd may have been closed and its number reused since it was
+ * described: the reference must be to the very object chosen, or kcmp()
+ * would later prove only that the app still holds the new one.
+ */
 static int take_reference(int pidfd, struct op_target *t)
 {
+	struct stat st;
 	int ref;
 
 	if (pidfd < 0)
 		return -1;
 	ref = (int)syscall(SYS_pidfd_getfd, pidfd, t->desc.fd, 0);
-	if (ref < 0 && errno == EBADF)
-		skip(t, -ENOENT);
+	if (ref < 0) {
+		if (errno == EBADF)
+			skip(t, -ENOENT);
+		return -1;
+	}
+	if (fstat(ref, &st) || st.st_ino != t->desc.ino || st.st_dev != t->desc.dev) {
+		skip(t, -ESTALE);
+		close(ref);
+		return -1;
+	}
 	return ref;
 }
 
-static bool still_closewait(int ref)
+static bool still_in_state(int ref, int state)
 {
 	struct tcp_info info;
 	socklen_t len = sizeof(info.tcpi_state);
 
 	if (getsockopt(ref, IPPROTO_TCP, TCP_INFO, &info, &len))
 		return false;
-	return info.tcpi_state == TCP_CLOSE_WAIT;
+	return info.tcpi_state == state;
 }
 
 /* Under the freeze: is the app's fd still the object we chose?  0 or -errno. */
@@ -111,7 +126,7 @@ static int verify(pid_t pid, pid_t self, const struct op_target *t, int ref)
 		return errno == EBADF ? -ENOENT : -errno;
 	if (same != 0)
 		return -ESTALE;
-	if (t->require_closewait && !still_closewait(ref))
+	if (t->require_state && !still_in_state(ref, t->require_state))
 		return -EALREADY;
 	return 0;
 }

@@ -23,7 +23,11 @@ enum op_result {
 
 struct op_target {
 	struct fd_desc desc;
-	bool require_closewait;	/* re-check under the freeze that it is still CLOSE_WAIT */
+	/*
+	 * The TCP state the socket must still be in under the freeze
+	 * (TCPS_CLOSE_WAIT, or TCPS_CLOSE for a dead one), 0 for no check.
+	 */
+	int require_state;
 	enum op_result result;
 	int error;		/* -errno for OP_FAILED and OP_SKIPPED */
 	char why[256];		/* OP_REFUSED and OP_FAILED: what to tell the user */
