@@ -5,8 +5,8 @@
 set -u
 
 DEBS="pkg-config libunwind-dev libcapstone-dev libcmocka-dev liblzma-dev \
-iproute2 util-linux procps gdb jq man-db cppcheck clang"
-TOOLS="pkg-config ss ip unshare nsenter gdb jq man cppcheck clang"
+iproute2 util-linux procps gdb strace jq man-db cppcheck clang"
+TOOLS="pkg-config ss ip unshare nsenter setpriv gdb strace jq man cppcheck clang"
 
 missing() {
 	pkg-config --exists libunwind-ptrace capstone cmocka 2>/dev/null || return 0
