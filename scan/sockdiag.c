@@ -23,44 +23,64 @@
 #define SO_COOKIE 57
 #endif
 
-/* A netlink socket lives in the namespace it was made in: make it in the socket's. */
-static int netlink_in_netns_of(int fd, uint64_t *netns)
+/*
+ * A netlink socket lives in the namespace it was made in: make it inside the
+ * one nsfd names (and close nsfd), then come home.
+ */
+static int netlink_in(int nsfd)
 {
 	struct stat theirs, ours;
-	int nsfd, home = -1, nl = -1, err;
+	int home, nl, err;
 
-	nsfd = ioctl(fd, SIOCGSKNS);
-	if (nsfd < 0)
-		return -errno;
-	if (fstat(nsfd, &theirs)) {
-		err = -errno;
-		goto close_nsfd;
-	}
-	*netns = theirs.st_ino;
-	if (stat("/proc/self/ns/net", &ours) == 0 && ours.st_ino == theirs.st_ino) {
+	if (fstat(nsfd, &theirs) == 0 && proc_stat(&ours, "self/ns/net") == 0 &&
+	    theirs.st_ino == ours.st_ino) {
 		nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 		err = nl < 0 ? -errno : nl;
 		goto close_nsfd;
 	}
-	home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (home < 0 || setns(nsfd, CLONE_NEWNET)) {
+	home = proc_open(O_RDONLY, "self/ns/net");
+	if (home < 0) {
+		err = home;
+		goto close_nsfd;
+	}
+	if (setns(nsfd, CLONE_NEWNET)) {
 		err = -errno;
 		goto close_home;
 	}
 	nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 	err = nl < 0 ? -errno : nl;
 	if (setns(home, CLONE_NEWNET)) {
-		/* fdclose must not go on in the target's namespace. */
+		/* fdclose must not go on in another namespace. */
 		err = -errno;
 		if (nl >= 0)
 			close(nl);
 	}
 close_home:
-	if (home >= 0)
-		close(home);
+	close(home);
 close_nsfd:
 	close(nsfd);
 	return err;
+}
+
+/* In the namespace of the socket fd, which SIOCGSKNS names. */
+static int netlink_in_netns_of(int fd, uint64_t *netns)
+{
+	struct stat st;
+	int nsfd = ioctl(fd, SIOCGSKNS);
+
+	if (nsfd < 0)
+		return -errno;
+	if (!fstat(nsfd, &st))
+		*netns = st.st_ino;
+	return netlink_in(nsfd);
+}
+
+/* In the namespace of pid, entered through /proc/PID/ns/net. */
+static int netlink_in_netns_of_pid(pid_t pid)
+{
+	int nsfd = proc_open(O_RDONLY, "%d/ns/net", pid);
+
+	return nsfd < 0 ? nsfd : netlink_in(nsfd);
 }
 
 /* One exact lookup: the kernel's inet_diag_dump_one path, one hash probe. */
@@ -231,68 +251,24 @@ void sockdiag_done(struct sockdiag *d)
 	d->nl = -1;
 }
 
-/* A netlink socket in the namespace of pid, entered through /proc/PID/ns/net. */
-static int netlink_in_netns_of_pid(pid_t pid)
-{
-	struct stat theirs, ours;
-	int nsfd, home = -1, nl, err;
-
-	nsfd = proc_open(O_RDONLY, "%d/ns/net", pid);
-	if (nsfd < 0)
-		return nsfd;
-	if (fstat(nsfd, &theirs) == 0 && stat("/proc/self/ns/net", &ours) == 0 &&
-	    theirs.st_ino == ours.st_ino) {
-		close(nsfd);
-		nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-		return nl < 0 ? -errno : nl;
-	}
-	home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (home < 0 || setns(nsfd, CLONE_NEWNET)) {
-		err = -errno;
-		goto close_fds;
-	}
-	nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-	err = nl < 0 ? -errno : nl;
-	if (setns(home, CLONE_NEWNET)) {
-		/* fdclose must not go on in another namespace: fail hard. */
-		err = -errno;
-		if (nl >= 0)
-			close(nl);
-	}
-close_fds:
-	if (home >= 0)
-		close(home);
-	close(nsfd);
-	return err;
-}
-
 static int append_diag_msg(struct tcp_table *t, const struct inet_diag_msg *m, uint64_t netns)
 {
-	struct tcp_sock *s;
+	struct tcp_sock s = {
+		.inode = m->idiag_inode,
+		.netns = netns,
+		.tx_queue = m->idiag_wqueue,
+		.rx_queue = m->idiag_rqueue,
+		.uid = m->idiag_uid,
+		.local_port = ntohs(m->id.idiag_sport),
+		.remote_port = ntohs(m->id.idiag_dport),
+		.family = m->idiag_family,
+		.state = m->idiag_state,
+	};
+	size_t len = m->idiag_family == AF_INET ? 4 : 16;
 
-	if (t->count == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 64;
-		struct tcp_sock *bigger = realloc(t->socks, cap * sizeof(*bigger));
-
-		if (!bigger)
-			return -ENOMEM;
-		t->socks = bigger;
-		t->cap = cap;
-	}
-	s = &t->socks[t->count++];
-	memset(s, 0, sizeof(*s));
-	s->family = m->idiag_family;
-	s->state = m->idiag_state;
-	s->inode = m->idiag_inode;
-	s->uid = m->idiag_uid;
-	s->rx_queue = m->idiag_rqueue;
-	s->tx_queue = m->idiag_wqueue;
-	s->local_port = ntohs(m->id.idiag_sport);
-	s->remote_port = ntohs(m->id.idiag_dport);
-	memcpy(s->local_addr, m->id.idiag_src, m->idiag_family == AF_INET ? 4 : 16);
-	memcpy(s->remote_addr, m->id.idiag_dst, m->idiag_family == AF_INET ? 4 : 16);
-	s->netns = netns;
-	return 0;
+	memcpy(s.local_addr, m->id.idiag_src, len);
+	memcpy(s.remote_addr, m->id.idiag_dst, len);
+	return tcp_table_append(t, &s);
 }
 
 /* Reads one dump's replies until NLMSG_DONE; 0 or -errno. */
