@@ -182,8 +182,15 @@ static void parse_filter_option(struct options *opt, int c)
 static void parse_option(struct options *opt, int c, enum command *cmd, int *ncmds)
 {
 	switch (c) {
-	case 'a': *cmd = CMD_SWEEP; (*ncmds)++; break;
-	case 'l': *cmd = CMD_LIST; (*ncmds)++; break;
+	case 'a':
+	case 'l':
+		/* Repeating the same one is harmless; two different ones are not. */
+		if (*ncmds && *cmd != (c == 'a' ? CMD_SWEEP : CMD_LIST))
+			(*ncmds)++;
+		*cmd = c == 'a' ? CMD_SWEEP : CMD_LIST;
+		if (!*ncmds)
+			*ncmds = 1;
+		break;
 	case 'n': opt->dry_run = true; break;
 	case 'f': opt->force = true; break;
 	case 'j': opt->json = true; break;

@@ -70,16 +70,21 @@ static int scan_settled(const struct options *opt, struct scan_result *r)
 }
 
 static void target_from_holder(const struct options *opt, const struct scan_result *r,
-			       const struct holder *h, struct op_target *t)
+			       const struct inode_map *protected, const struct holder *h,
+			       struct op_target *t)
 {
 	const struct tcp_sock *s = &r->socks.socks[h->sock];
+	size_t unused;
 
 	fd_desc_for_socket(&t->desc, h->fd, s->inode);
 	t->desc.kind = FDK_TCP;
 	t->desc.tcp = *s;
 	t->desc.dead = h->dead;
 	t->require_state = h->dead ? TCPS_CLOSE : TCPS_CLOSE_WAIT;
-	if (h->dead && !opt->include_dead) {
+	if (inode_map_get(protected, s->inode, &unused)) {
+		t->result = OP_SKIPPED;
+		snprintf(t->why, sizeof(t->why), "fdclose or its parent holds this socket too");
+	} else if (h->dead && !opt->include_dead) {
 		t->result = OP_SKIPPED;
 		snprintf(t->why, sizeof(t->why), "a dead TCP socket; --include-dead closes it too");
 	}
@@ -196,7 +201,7 @@ static size_t holders_of(const struct holder *h, size_t left)
 }
 
 static int make_jobs(const struct options *opt, const struct scan_result *r,
-		     struct job **jobsp, size_t *njobs)
+		     const struct inode_map *protected, struct job **jobsp, size_t *njobs)
 {
 	struct op_target *targets = calloc(r->count ? r->count : 1, sizeof(*targets));
 	struct job *jobs = calloc(r->count ? r->count : 1, sizeof(*jobs));
@@ -208,7 +213,7 @@ static int make_jobs(const struct options *opt, const struct scan_result *r,
 		return -ENOMEM;
 	}
 	for (i = 0; i < r->count; i++)
-		target_from_holder(opt, r, &r->holders[i], &targets[i]);
+		target_from_holder(opt, r, protected, &r->holders[i], &targets[i]);
 	for (i = 0; i < r->count; i += jobs[n++].n) {
 		jobs[n].pid = r->holders[i].pid;
 		jobs[n].targets = &targets[i];
@@ -220,16 +225,32 @@ static int make_jobs(const struct options *opt, const struct scan_result *r,
 	return 0;
 }
 
-/* fdclose never acts on itself or on the shell that runs it. */
-static void drop_own_holders(struct scan_result *r)
+/*
+ * fdclose never acts on itself or on the shell that runs it; a socket they
+ * hold too would outlive any close elsewhere, so its other holders are
+ * skipped.  Returns 0 or -ENOMEM.
+ */
+static int drop_own_holders(struct scan_result *r, struct inode_map *protected)
 {
 	pid_t self = getpid(), parent = getppid();
 	size_t i, kept = 0;
+	int ret = inode_map_init(protected, r->count ? r->count : 1);
 
-	for (i = 0; i < r->count; i++)
-		if (r->holders[i].pid != self && r->holders[i].pid != parent)
-			r->holders[kept++] = r->holders[i];
+	if (ret)
+		return ret;
+	for (i = 0; i < r->count; i++) {
+		const struct holder *h = &r->holders[i];
+
+		if (h->pid != self && h->pid != parent) {
+			r->holders[kept++] = *h;
+			continue;
+		}
+		ret = inode_map_put(protected, r->socks.socks[h->sock].inode, 0);
+		if (ret == -ENOMEM)
+			return ret;
+	}
 	r->count = kept;
+	return 0;
 }
 
 /* The inode of pid's network namespace, or 0. */
@@ -412,9 +433,16 @@ static void report_backlogs(const struct options *opt, const struct scan_result 
 		tcp_format_endpoint(ep, sizeof(ep), s->family, s->local_addr, s->local_port);
 		json_begin(&j);
 		json_add_str(&j, "type", "backlog");
-		json_add_i64(&j, "pid", b->pid);
-		json_add_i64(&j, "fd", b->fd);
-		json_add_str(&j, "comm", b->comm);
+		if (b->pid) {
+			json_add_i64(&j, "pid", b->pid);
+			json_add_i64(&j, "fd", b->fd);
+			json_add_str(&j, "comm", b->comm);
+		} else {
+			/* No process we could read holds the listener, as --list says. */
+			json_add_null(&j, "pid");
+			json_add_null(&j, "fd");
+			json_add_null(&j, "comm");
+		}
 		json_add_u64(&j, "inode", s->inode);
 		json_add_str(&j, "local", ep);
 		json_add_u64(&j, "netns", s->netns);
@@ -427,6 +455,7 @@ static void report_backlogs(const struct options *opt, const struct scan_result 
 
 int cmd_sweep(const struct options *opt)
 {
+	struct inode_map protected = { 0 };
 	struct scan_result r = { 0 };
 	long long start = clock_now_ns();
 	struct job *jobs = NULL;
@@ -441,8 +470,10 @@ int cmd_sweep(const struct options *opt)
 		scan_result_free(&r);
 		return EXIT_FAILED;
 	}
-	drop_own_holders(&r);
-	ret = make_jobs(opt, &r, &jobs, &njobs);
+	ret = drop_own_holders(&r, &protected);
+	if (!ret)
+		ret = make_jobs(opt, &r, &protected, &jobs, &njobs);
+	inode_map_free(&protected);
 	if (ret)
 		goto free_scan;
 	audit_open(!opt->no_syslog && !opt->dry_run);

@@ -240,7 +240,7 @@ static void drop_references(int *refs, size_t n)
 int ops_close(pid_t pid, pid_t fd_task, struct op_target *targets, size_t n,
 	      const struct op_params *p, struct op_stats *stats)
 {
-	size_t start = 0, size = FIRST_BATCH, budget;
+	size_t start = 0, size, budget;
 	int pidfd, ret = 0;
 	int *refs;
 
@@ -256,6 +256,12 @@ int ops_close(pid_t pid, pid_t fd_task, struct op_target *targets, size_t n,
 		goto fail_all;
 	}
 	budget = reference_budget(n);
+	/* A first guess of ~10 us per fd, so that even the first window keeps the bound. */
+	size = (size_t)(p->max_pause_us / 10);
+	if (size > FIRST_BATCH)
+		size = FIRST_BATCH;
+	if (size < 1)
+		size = 1;
 	/* A zombie main thread has no fd table: pidfd_getfd() cannot use it. */
 	pidfd = fd_task == pid ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
 	while (start < n && !ret) {
