@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,14 +10,40 @@
 static bool audit_enabled;
 static char who[128];
 
+/*
+ * The user name of uid from /etc/passwd.  fdclose is linked statically, so
+ * getpwuid() and its NSS modules are out of reach; the uid is always
+ * logged, the name when the local file has it.
+ */
+static void local_user_name(uid_t uid, char *name, size_t size)
+{
+	FILE *f = fopen("/etc/passwd", "re");
+	char line[512];
+
+	snprintf(name, size, "?");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *user = strtok(line, ":"), *pass = strtok(NULL, ":");
+		char *id = strtok(NULL, ":");
+
+		if (user && pass && id && strtoul(id, NULL, 10) == uid) {
+			snprintf(name, size, "%s", user);
+			break;
+		}
+	}
+	fclose(f);
+}
+
 /* Names the person behind the run: uid, user name, and the sudo caller if any. */
 static void describe_caller(void)
 {
-	const struct passwd *pw = getpwuid(getuid());
 	const char *sudo = getenv("SUDO_USER");
+	char name[64];
 
-	snprintf(who, sizeof(who), "uid %u (%s)%s%s", (unsigned int)getuid(),
-		 pw ? pw->pw_name : "?", sudo ? " via sudo from " : "", sudo ? sudo : "");
+	local_user_name(getuid(), name, sizeof(name));
+	snprintf(who, sizeof(who), "uid %u (%s)%s%s", (unsigned int)getuid(), name,
+		 sudo ? " via sudo from " : "", sudo ? sudo : "");
 }
 
 void audit_open(bool enabled)
