@@ -4,7 +4,10 @@
  * mapping there, entered with every signal blocked, and left by stopping
  * itself with SIGSTOP, the one stop that neither a blocked mask nor a
  * handler can turn away and that, unlike int3, makes the kernel reset no
- * SIGTRAP handler.  fdclose swallows that SIGSTOP at the stop.
+ * SIGTRAP handler.  fdclose swallows that SIGSTOP at the stop.  One side
+ * effect cannot be avoided: sending a stop signal discards a SIGCONT that
+ * is pending for the target at that moment (a rare state: SIGCONT is
+ * seldom blocked).
  *
  * In:	%rbx fds (int32[]), %rbp results (int32[]), %r12 count,
  *	%r13 tgid, %r14 tid.  Uses %r15 as the index; no stack, no memory
