@@ -151,16 +151,9 @@ static int run_loop(struct frozen *fz, const struct scratch *s, size_t n, int32_
 	if (ret)
 		return ret;
 	for (;;) {
-		if (ptrace(PTRACE_CONT, t->tid, NULL, NULL))
-			return -errno;
-		ret = wait_tid(t->tid, frozen_deadline(fz), &status);
+		ret = worker_resume(fz, PTRACE_CONT, &status);
 		if (ret)
 			return ret;
-		if (WIFEXITED(status) || WIFSIGNALED(status)) {
-			t->stop = STOP_GONE;
-			t->regs_saved = false;
-			return -ESRCH;
-		}
 		if (status >> 16 != 0 || WSTOPSIG(status) != SIGSTOP)
 			continue;	/* not ours: every other signal is blocked */
 		ret = remote_read(t->tid, s->results, results, n * sizeof(*results));

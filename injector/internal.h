@@ -10,6 +10,11 @@ int wait_tid(pid_t tid, long long deadline_ns, int *status);
 long long frozen_deadline(const struct frozen *fz);
 int regs_get(pid_t tid, struct arch_regs *regs);
 int regs_set(pid_t tid, const struct arch_regs *regs);
+/*
+ * Resumes the worker with request (PTRACE_SYSCALL or PTRACE_CONT) and waits
+ * for its next stop: 0 with *status, -ESRCH when it died, or -errno.
+ */
+int worker_resume(struct frozen *fz, int request, int *status);
 /* Chooses the worker thread, blocks its signals, saves its registers, finds a site. */
 int frozen_prepare(struct frozen *fz);
 /* Finds and verifies a syscall instruction for fz->worker; 0 or -errno. */

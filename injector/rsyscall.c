@@ -114,26 +114,36 @@ int frozen_prepare(struct frozen *fz)
 	return site_find(fz);
 }
 
+int worker_resume(struct frozen *fz, int request, int *status)
+{
+	struct frozen_thread *t = fz->worker;
+	int ret;
+
+	if (ptrace(request, t->tid, NULL, NULL))
+		return -errno;
+	ret = wait_tid(t->tid, frozen_deadline(fz), status);
+	if (ret)
+		return ret;
+	if (WIFEXITED(*status) || WIFSIGNALED(*status)) {
+		t->stop = STOP_GONE;
+		t->regs_saved = false;
+		return -ESRCH;
+	}
+	return 0;
+}
+
 /*
  * Resumes the worker to its next syscall stop.  SIGSTOP cannot be blocked:
  * if one arrives now it is held back and sent again after thaw().
  */
 static int run_to_syscall_stop(struct frozen *fz)
 {
-	struct frozen_thread *t = fz->worker;
 	int status, ret;
 
 	for (;;) {
-		if (ptrace(PTRACE_SYSCALL, t->tid, NULL, NULL))
-			return -errno;
-		ret = wait_tid(t->tid, frozen_deadline(fz), &status);
+		ret = worker_resume(fz, PTRACE_SYSCALL, &status);
 		if (ret)
 			return ret;
-		if (WIFEXITED(status) || WIFSIGNALED(status)) {
-			t->stop = STOP_GONE;
-			t->regs_saved = false;
-			return -ESRCH;
-		}
 		if (WSTOPSIG(status) == SYSCALL_STOP)
 			return 0;
 		if (status >> 16 == 0 && WSTOPSIG(status) == SIGSTOP)

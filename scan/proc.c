@@ -118,20 +118,27 @@ DIR *proc_opendir(const char *fmt, ...)
 	return d;
 }
 
+/* The root fd and the formatted relative path, for a call that fills buf; 0 or -errno. */
+static int prepare_path(int *root, char *path, size_t path_size, size_t buf_size,
+			const char *fmt, va_list ap)
+{
+	*root = proc_root();
+	if (*root < 0)
+		return *root;
+	if (buf_size == 0)
+		return -EINVAL;
+	return format_path(path, path_size, fmt, ap);
+}
+
 ssize_t proc_readlink(char *buf, size_t size, const char *fmt, ...)
 {
 	char path[256];
-	int root = proc_root();
 	va_list ap;
 	ssize_t n;
-	int ret;
+	int root, ret;
 
-	if (root < 0)
-		return root;
-	if (size == 0)
-		return -EINVAL;
 	va_start(ap, fmt);
-	ret = format_path(path, sizeof(path), fmt, ap);
+	ret = prepare_path(&root, path, sizeof(path), size, fmt, ap);
 	va_end(ap);
 	if (ret)
 		return ret;
@@ -219,17 +226,12 @@ int proc_read_all(char **buf, size_t *len, const char *fmt, ...)
 ssize_t proc_getxattr(const char *name, char *buf, size_t size, const char *fmt, ...)
 {
 	char rel[256], path[PATH_MAX];
-	int root = proc_root();
 	va_list ap;
 	ssize_t n;
-	int ret;
+	int root, ret;
 
-	if (root < 0)
-		return root;
-	if (size == 0)
-		return -EINVAL;
 	va_start(ap, fmt);
-	ret = format_path(rel, sizeof(rel), fmt, ap);
+	ret = prepare_path(&root, rel, sizeof(rel), size, fmt, ap);
 	va_end(ap);
 	if (ret)
 		return ret;
