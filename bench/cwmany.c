@@ -54,6 +54,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../fixtures/fixture.h"
+
 #define MAX_PROCS	1000
 #define MAX_PER_PROC	200000
 #define MAX_THREADS	4096
@@ -84,26 +86,8 @@ static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt,
 	exit(1);
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ------------------------------------------------------------------ */
 /* A holder                                                            */
-
-static int tcp_state(int fd)
-{
-	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
-
-	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
-		return -1;
-	return ti.tcpi_state;
-}
 
 static int listen_loopback(struct sockaddr_in *addr)
 {
@@ -394,14 +378,11 @@ static void merge_parts(void)
 
 static int num_arg(const char *s, int min, int max, const char *what)
 {
-	char *end;
-	long v;
+	int v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
+	if (!parse_num(s, min, max, &v))
 		die("%s takes a number from %d to %d, not '%s'", what, min, max, s);
-	return (int)v;
+	return v;
 }
 
 static void parse_args(int argc, char **argv)

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/proc_tree.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -18,23 +20,6 @@
 #include "common/diag.h"
 #include "scan/fdtable.h"
 #include "scan/proc.h"
-
-static void use_root(const char *path)
-{
-	assert_int_equal(setenv(PROC_ROOT_ENV, path, 1), 0);
-	proc_reset();
-}
-
-static void use_proc_tree(void)
-{
-	const char *dir = getenv("FDCLOSE_TEST_DATA");
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/proc", dir && *dir ? dir : "tests/data");
-	if (access(path, X_OK))
-		fail_msg("%s: run the tests from the repository root", path);
-	use_root(path);
-}
 
 static void test_parse_link_inode(void **state)
 {
@@ -116,7 +101,7 @@ static void test_collect_recorded(void **state)
 	struct inode_map want;
 
 	(void)state;
-	use_proc_tree();
+	use_recorded_proc();
 	want_recorded(&want);
 	assert_int_equal(fdtable_collect(&want, pids, 6, false, &r), 0);
 	assert_int_equal(r.count, 5);
@@ -147,7 +132,7 @@ static void test_collect_every_process(void **state)
 	struct inode_map want;
 
 	(void)state;
-	use_proc_tree();
+	use_recorded_proc();
 	want_recorded(&want);
 	assert_int_equal(fdtable_collect(&want, NULL, 0, false, &r), 0);
 	assert_int_equal(r.count, 5);
@@ -176,7 +161,7 @@ static void test_collect_warns_for_asked_pids(void **state)
 	struct inode_map want;
 
 	(void)state;
-	use_proc_tree();
+	use_recorded_proc();
 	want_recorded(&want);
 	diag_quiet = 1;		/* test_list checks what the user sees */
 	assert_int_equal(fdtable_collect(&want, pids, 2, true, &r), 0);
@@ -195,7 +180,7 @@ static void test_collect_nothing_wanted(void **state)
 	struct inode_map want;
 
 	(void)state;
-	use_proc_tree();
+	use_recorded_proc();
 	assert_int_equal(inode_map_init(&want, 0), 0);
 	assert_int_equal(fdtable_collect(&want, pids, 3, false, &r), 0);
 	assert_int_equal(r.count, 0);
@@ -305,7 +290,7 @@ static void test_walk(void **state)
 	size_t nfds = 99;
 
 	(void)state;
-	use_proc_tree();
+	use_recorded_proc();
 	assert_int_equal(fdtable_walk(1, note_socket, &seen, &nfds), 0);
 	assert_int_equal(nfds, 12);		/* every fd, sockets or not */
 	assert_int_equal(seen.n, 10);		/* not 0 (/dev/null) nor 5 (a pipe) */
@@ -335,7 +320,7 @@ static void test_count_fds(void **state)
 	size_t n = 0;
 
 	(void)state;
-	use_proc_tree();
+	use_recorded_proc();
 	assert_int_equal(proc_count_fds(1, &n), 0);
 	assert_int_equal(n, 12);
 	assert_int_equal(proc_count_fds(100, &n), 0);
@@ -380,7 +365,7 @@ static void test_nofile_limit(void **state)
 	uint64_t soft = 1;
 
 	(void)state;
-	use_proc_tree();
+	use_recorded_proc();
 	assert_int_equal(proc_nofile_limit(1, &soft), 0);
 	assert_int_equal(soft, 1024);
 	assert_int_equal(proc_nofile_limit(100, &soft), 0);
@@ -413,7 +398,7 @@ static void test_read_comm(void **state)
 	char comm[COMM_LEN], cmd[PATH_MAX + 16];
 
 	(void)state;
-	use_proc_tree();
+	use_recorded_proc();
 	assert_int_equal(proc_read_comm(100, comm), 0);
 	assert_string_equal(comm, "worker");
 	assert_int_equal(proc_read_comm(201, comm), 0);
@@ -443,7 +428,7 @@ static void test_collect_zombie_leader(void **state)
 	struct inode_map want;
 
 	(void)state;
-	use_proc_tree();
+	use_recorded_proc();
 	assert_int_equal(inode_map_init(&want, 1), 0);
 	assert_int_equal(inode_map_put(&want, 1005, 4), 0);
 	assert_int_equal(fdtable_collect(&want, pids, 1, false, &r), 0);

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/proc_tree.h"
+
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,21 +25,9 @@ struct run {
 	char *err;
 };
 
-static void use_root(const char *path)
-{
-	assert_int_equal(setenv(PROC_ROOT_ENV, path, 1), 0);
-	proc_reset();
-}
-
 static void use_proc_tree(void)
 {
-	const char *dir = getenv("FDCLOSE_TEST_DATA");
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/proc", dir && *dir ? dir : "tests/data");
-	if (access(path, X_OK))
-		fail_msg("%s: run the tests from the repository root", path);
-	use_root(path);
+	use_recorded_proc();
 	fake_probe_reset();
 }
 

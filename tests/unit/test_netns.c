@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/proc_tree.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -20,30 +22,13 @@
 #define HOST_NS 4026531840ULL
 #define CONTAINER_NS 4026532100ULL
 
-static void use_root(const char *path)
-{
-	assert_int_equal(setenv(PROC_ROOT_ENV, path, 1), 0);
-	proc_reset();
-}
-
-static void use_proc_tree(void)
-{
-	const char *dir = getenv("FDCLOSE_TEST_DATA");
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/proc", dir && *dir ? dir : "tests/data");
-	if (access(path, X_OK))
-		fail_msg("%s: run the tests from the repository root", path);
-	use_root(path);
-}
-
 static void test_recorded_tree(void **state)
 {
 	struct netns_set set = { 0 };
 	const struct netns *host, *container;
 
 	(void)state;
-	use_proc_tree();
+	use_recorded_proc();
 	assert_int_equal(netns_discover(&set), 0);
 	assert_int_equal(set.count, 2);
 	host = &set.ns[0];

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/proc_tree.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -24,24 +26,10 @@
 #define CONTAINER_NS 4026532100ULL
 #define ODD_COMM "x\"\\\t\x01\xffy\nz"
 
-static void use_root(const char *path)
-{
-	assert_int_equal(setenv(PROC_ROOT_ENV, path, 1), 0);
-	proc_reset();
-}
-
 static int use_proc_tree(void **state)
 {
-	const char *dir = getenv("FDCLOSE_TEST_DATA");
-	char path[PATH_MAX];
-
 	(void)state;
-	snprintf(path, sizeof(path), "%s/proc", dir && *dir ? dir : "tests/data");
-	if (access(path, X_OK)) {
-		fprintf(stderr, "%s: run the tests from the repository root\n", path);
-		return -1;
-	}
-	use_root(path);
+	use_recorded_proc();
 	fake_probe_reset();
 	return 0;
 }

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/proc_tree.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -427,24 +429,12 @@ static void test_100000_lines(void **state)
 	assert_true(cw_ms < 100.0);
 }
 
-static void use_proc_tree(void)
-{
-	const char *dir = getenv("FDCLOSE_TEST_DATA");
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/proc", dir && *dir ? dir : "tests/data");
-	if (access(path, X_OK))
-		fail_msg("%s: run the tests from the repository root", path);
-	assert_int_equal(setenv(PROC_ROOT_ENV, path, 1), 0);
-	proc_reset();
-}
-
 static void test_read_recorded(void **state)
 {
 	struct tcp_table t = { 0 };
 
 	(void)state;
-	use_proc_tree();
+	use_recorded_proc();
 	assert_int_equal(tcp_read(&t, 1, 4026531840ULL, TCP_STATE_BIT(TCPS_CLOSE_WAIT)), 0);
 	/* tcp6: 1003, 1004, one queued; tcp: 1001, 1005 and four queued (inode 0) */
 	assert_int_equal(t.count, 9);
@@ -526,7 +516,7 @@ static void test_read_each(void **state)
 	size_t malformed = 0;
 
 	(void)state;
-	use_proc_tree();
+	use_recorded_proc();
 	assert_int_equal(tcp_read_each(1, 42, note, &v, &malformed), 0);
 	assert_int_equal(v.n, 4 + 11);		/* every state, both tables */
 	assert_int_equal(v.inodes[0], 1003);
