@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "scan/fdinfo.h"
+#include "scan/fdtable.h"
 #include "scan/proc.h"
 
 static enum fd_kind kind_of_link(const char *link)
@@ -80,9 +81,9 @@ void fd_desc_for_socket(struct fd_desc *d, int fd, uint64_t inode)
 
 uint64_t fd_socket_inode(const struct fd_desc *d)
 {
-	if (strncmp(d->link, "socket:[", 8))
-		return 0;
-	return strtoull(d->link + 8, NULL, 10);
+	uint64_t inode;
+
+	return parse_link_inode(d->link, "socket", &inode) ? 0 : inode;
 }
 
 void fd_match_tcp(struct fd_desc *d, const struct tcp_table *table)

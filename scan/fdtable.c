@@ -133,25 +133,32 @@ void inode_map_free(struct inode_map *m)
 	memset(m, 0, sizeof(*m));
 }
 
+/* Digits at p into *v, refusing none and overflow; the end, or NULL. */
+static const char *take_u64(const char *p, uint64_t *v)
+{
+	*v = 0;
+	if (*p < '0' || *p > '9')
+		return NULL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		uint64_t d = (uint64_t)(*p - '0');
+
+		if (*v > (UINT64_MAX - d) / 10)
+			return NULL;
+		*v = *v * 10 + d;
+	}
+	return p;
+}
+
 int parse_link_inode(const char *link, const char *kind, uint64_t *inode)
 {
 	size_t kind_len = strlen(kind);
 	const char *p;
-	uint64_t v = 0;
+	uint64_t v;
 
 	if (strncmp(link, kind, kind_len) || link[kind_len] != ':' || link[kind_len + 1] != '[')
 		return -EINVAL;
-	p = link + kind_len + 2;
-	if (*p < '0' || *p > '9')
-		return -EINVAL;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		uint64_t d = (uint64_t)(*p - '0');
-
-		if (v > (UINT64_MAX - d) / 10)
-			return -EINVAL;
-		v = v * 10 + d;
-	}
-	if (p[0] != ']' || p[1] != '\0')
+	p = take_u64(link + kind_len + 2, &v);
+	if (!p || p[0] != ']' || p[1] != '\0')
 		return -EINVAL;
 	*inode = v;
 	return 0;
@@ -313,7 +320,7 @@ static const char *after_line_key(const char *text, const char *key)
 static int parse_nofile(const char *text, uint64_t *soft)
 {
 	const char *p = after_line_key(text, "Max open files ");
-	uint64_t v = 0;
+	uint64_t v;
 
 	if (!p)
 		return -EINVAL;
@@ -323,16 +330,8 @@ static int parse_nofile(const char *text, uint64_t *soft)
 		*soft = 0;
 		return 0;
 	}
-	if (*p < '0' || *p > '9')
-		return -EINVAL;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		uint64_t d = (uint64_t)(*p - '0');
-
-		if (v > (UINT64_MAX - d) / 10)
-			return -EINVAL;
-		v = v * 10 + d;
-	}
-	if (*p != ' ')
+	p = take_u64(p, &v);
+	if (!p || *p != ' ')
 		return -EINVAL;
 	*soft = v;
 	return 0;
