@@ -10,9 +10,10 @@
  * length of each, in microseconds, one per line.  That is fdclose's window
  * with nothing inside it: no /proc re-read, no register save, no injected
  * syscall.  It is timed the way fdclose times its own window, from just
- * before the first seize to just after the last detach, and it runs at the
- * same SCHED_FIFO priority fdclose takes while a target is held (when
- * allowed), so the two differ only by the work fdclose does.
+ * before the first seize to just after the last detach, and before each
+ * cycle it takes (or not) the real-time boost by fdclose's own rule
+ * (injector/boost.c, linked in), so the two differ only by the work
+ * fdclose does.
  *
  * It refuses any process whose executable is not EXE, or that has more
  * than one thread: it is meant for a fixture the bench itself started, never
@@ -30,6 +31,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "injector/internal.h"
 
 static double now_us(void)
 {
@@ -79,9 +82,11 @@ static void check_target(pid_t pid, const char *exe)
 /* One cycle; returns its length in us, or a negative number on failure. */
 static double cycle(pid_t pid)
 {
+	struct frozen fz = { 0 };
 	double t0, t1;
 	int status, sig = 0;
 
+	sched_boost(&fz, 1);
 	t0 = now_us();
 	if (ptrace(PTRACE_SEIZE, pid, NULL, NULL))
 		return -1;
@@ -97,12 +102,12 @@ detach:
 	if (ptrace(PTRACE_DETACH, pid, NULL, (void *)(long)sig))
 		return -1;
 	t1 = now_us();
+	sched_unboost(&fz);
 	return t1 - t0;
 }
 
 int main(int argc, char **argv)
 {
-	struct sched_param fifo = { .sched_priority = 1 };
 	const char *exe = NULL;
 	long count = 1, i;
 	char *end;
@@ -130,8 +135,6 @@ int main(int argc, char **argv)
 	if (*end || pid < 1)
 		goto usage;
 	check_target(pid, exe);
-	/* As fdclose does while it holds a target; without root it stays normal. */
-	sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &fifo);
 	for (i = 0; i < count; i++) {
 		us = cycle(pid);
 		if (us < 0) {

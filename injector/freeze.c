@@ -12,9 +12,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sched.h>
 #include <sys/ptrace.h>
-#include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/syscall.h>
@@ -59,38 +57,6 @@ static void deadline_arm(unsigned int timeout_ms)
 	};
 
 	setitimer(ITIMER_REAL, &it, NULL);
-}
-
-/*
- * Every thread we release or interrupt is woken, and on a small machine a
- * woken thread preempts fdclose before it reaches the next thread: the
- * window of a 64-thread process grew threefold that way.  So while a target
- * is held fdclose runs SCHED_FIFO at the lowest RT priority when allowed
- * (it only ever blocks in waitpid, never spins), else at nice -20.
- */
-static void sched_boost(struct frozen *fz)
-{
-	struct sched_param fifo = { .sched_priority = 1 };
-
-	fz->sched_policy = sched_getscheduler(0);
-	if (fz->sched_policy >= 0 && sched_getparam(0, &fz->sched_param) == 0 &&
-	    sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &fifo) == 0) {
-		fz->sched_boosted = BOOST_FIFO;
-		return;
-	}
-	errno = 0;
-	fz->nice = getpriority(PRIO_PROCESS, 0);
-	if (errno == 0 && setpriority(PRIO_PROCESS, 0, -20) == 0)
-		fz->sched_boosted = BOOST_NICE;
-}
-
-static void sched_unboost(struct frozen *fz)
-{
-	if (fz->sched_boosted == BOOST_FIFO)
-		sched_setscheduler(0, fz->sched_policy, &fz->sched_param);
-	else if (fz->sched_boosted == BOOST_NICE)
-		setpriority(PRIO_PROCESS, 0, fz->nice);
-	fz->sched_boosted = BOOST_NONE;
 }
 
 static void deadline_disarm(void)
@@ -228,14 +194,15 @@ static int seize_thread(struct frozen *fz, pid_t tid)
 }
 
 /*
- * Seizes the threads not yet held; returns how many, or -errno.  The task
+ * Calls fn for every thread listed in /proc/PID/task; stops at and returns
+ * fn's first negative value, else the sum of what fn returned.  The task
  * directory stays open across rounds and is re-read from offset 0: raw
  * getdents64 keeps the frozen window free of stdio's extra syscalls.
  */
-static int seize_new_threads(struct frozen *fz)
+static int each_listed_thread(struct frozen *fz, int (*fn)(struct frozen *fz, pid_t tid))
 {
 	char buf[16384];
-	int added = 0;
+	int sum = 0;
 	ssize_t n;
 
 	if (lseek(fz->task_fd, 0, SEEK_SET) < 0)
@@ -249,17 +216,37 @@ static int seize_new_threads(struct frozen *fz)
 			int ret;
 
 			off += de->d_reclen;
-			if (!tid || find_thread(fz, tid))
+			if (!tid)
 				continue;
-			if (!fz->count)
-				clock_gettime(CLOCK_MONOTONIC, &fz->frozen_at);
-			ret = seize_thread(fz, tid);
+			ret = fn(fz, tid);
 			if (ret < 0)
 				return ret;
-			added += ret;
+			sum += ret;
 		}
 	}
-	return n < 0 ? -errno : added;
+	return n < 0 ? -errno : sum;
+}
+
+static int count_one(struct frozen *fz, pid_t tid)
+{
+	(void)fz;
+	(void)tid;
+	return 1;
+}
+
+static int seize_if_new(struct frozen *fz, pid_t tid)
+{
+	if (find_thread(fz, tid))
+		return 0;
+	if (!fz->count)
+		clock_gettime(CLOCK_MONOTONIC, &fz->frozen_at);
+	return seize_thread(fz, tid);
+}
+
+/* Seizes the threads not yet held; returns how many, or -errno. */
+static int seize_new_threads(struct frozen *fz)
+{
+	return each_listed_thread(fz, seize_if_new);
 }
 
 static void note_stop(struct frozen_thread *t, int status)
@@ -319,8 +306,11 @@ int freeze(struct frozen *fz, pid_t pid, unsigned int timeout_ms)
 	if (fz->task_fd < 0)
 		return fz->task_fd == -ENOENT ? -ESRCH : fz->task_fd;
 	deadline = frozen_deadline(fz);
+	ret = each_listed_thread(fz, count_one);
+	if (ret < 0)
+		goto close_task_dir;
 	deadline_arm(timeout_ms);
-	sched_boost(fz);
+	sched_boost(fz, (size_t)ret);
 	/* Once every known thread is stopped none can start another: a quiet re-read ends it. */
 	for (round = 0;; round++) {
 		ret = seize_new_threads(fz);
@@ -341,6 +331,11 @@ int freeze(struct frozen *fz, pid_t pid, unsigned int timeout_ms)
 thaw_seized:
 	thaw(fz);
 	return ret;
+
+close_task_dir:
+	close(fz->task_fd);
+	fz->task_fd = -1;
+	return ret == -ENOENT ? -ESRCH : ret;
 }
 
 /* A thread we interrupted but that never stopped cannot be detached running. */

@@ -25,4 +25,12 @@ bool site_is_syscall(const struct arch_personality *arch, const uint8_t *code, s
 /* Offset of a syscall instruction in an ELF image's executable segment, or -errno. */
 long site_scan_code(const struct arch_personality *arch, const uint8_t *img, size_t len);
 
+/* fdclose's priority while a target is held: see boost.c. */
+void sched_boost(struct frozen *fz, size_t target_threads);
+void sched_unboost(struct frozen *fz);
+/* The runnable-task count in /proc/loadavg's text, or -EINVAL. */
+int loadavg_runnable(const char *text);
+/* True when real-time priority shortens the window rather than lengthening it. */
+bool boost_pays_off(int runnable_others, size_t target_threads, int cpus);
+
 #endif
