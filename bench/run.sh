@@ -13,7 +13,8 @@
 #   1. one fd: fdclose PID FD vs gdb -p PID -batch -ex 'print (int)close(FD)',
 #      with /bin/true in the same loop as the cost of starting any process
 #   2. frozen time of the target for 1, 64 and 1,000 threads (fdclose's own
-#      "frozen_us"), beside a bare seize/interrupt/wait/detach cycle (floor)
+#      "frozen_us"), beside a bare seize/interrupt/wait/detach cycle (floor);
+#      1 thread again with every CPU kept busy
 #   3. all at once: fdclose --all-closewait vs ss -K state close-wait on
 #      2,000 sockets / 20 processes, 10,000 / 50, 10,000 / 1
 #   4. scan: fdclose --list vs ss -tanp state close-wait with ~100,000 fds
@@ -346,42 +347,56 @@ row_one_fd() {
 
 # ------------------------------------------------------------------ row 2
 
-# frozen THREADS: fdclose --json on a fresh fd, $SAMPLES times; with one
-# thread the floor is measured in the same loop.
+# frozen THREADS [busy]: fdclose --json on a fresh fd, $SAMPLES times; with
+# one thread the floor is measured in the same loop.  "busy" keeps every CPU
+# busy meanwhile with one shell loop per CPU: the case fdclose takes
+# real-time priority for (injector/boost.c).
 frozen() {
-	local t=$1 pid fds i fd line n out=$W/frz.out
-	say "[2/4] frozen time, $t thread(s): $SAMPLES closes$([ "$t" = 1 ] && echo " and $SAMPLES floor cycles, interleaved")"
-	start_cwmany "frz$t" --procs 1 --closewait "$SAMPLES" --threads "$t" ||
-		{ R[frz$t.err]="cwmany did not start"; return; }
-	read -r pid fds <<<"$(sed -n 2p "$W/frz$t.ready")"
+	local t=$1 busy=${2:-} pid fds i fd line n k out=$W/frz.out spin=()
+	local tag=frz$1$busy
+	say "[2/4] frozen time, $t thread(s)${busy:+, every CPU busy}: $SAMPLES closes$([ "$t" = 1 ] && echo " and $SAMPLES floor cycles, interleaved")"
+	start_cwmany "$tag" --procs 1 --closewait "$SAMPLES" --threads "$t" ||
+		{ R[$tag.err]="cwmany did not start"; return; }
+	if [ -n "$busy" ]; then
+		for ((k = 0; k < $(nproc); k++)); do
+			(while :; do :; done) &
+			spin+=($!)
+		done
+	fi
+	read -r pid fds <<<"$(sed -n 2p "$W/$tag.ready")"
 	read -r -a fds <<<"$fds"
 	n=$(find "/proc/$pid/task" -mindepth 1 -maxdepth 1 | wc -l)
-	[ "$n" = "$t" ] || R[frz$t.err]="holder has $n threads, not $t"
-	: >"$W/frz$t.json"; : >"$W/frz$t.run"; : >"$W/frz$t.floor"
+	[ "$n" = "$t" ] || R[$tag.err]="holder has $n threads, not $t"
+	: >"$W/$tag.json"; : >"$W/$tag.run"; : >"$W/$tag.floor"
 	for ((i = 0; i < SAMPLES; i++)); do
 		fd=${fds[i]}
 		((i % 25 == 0)) && say "  sample $((i + 1))/$SAMPLES"
 		line=$("$BIN/runcmd" -o "$out" -e "$out.err" "$FDCLOSE" --json --no-syslog "$pid" "$fd")
-		echo "$line" >>"$W/frz$t.run"
-		cat "$out" >>"$W/frz$t.json"
-		[ "${line##* }" = 0 ] || R[frz$t.err]="fdclose --json $pid $fd: $(cat "$out" "$out.err")"
+		echo "$line" >>"$W/$tag.run"
+		cat "$out" >>"$W/$tag.json"
+		[ "${line##* }" = 0 ] || R[$tag.err]="fdclose --json $pid $fd: $(cat "$out" "$out.err")"
 		if [ "$t" = 1 ]; then
-			"$BIN/floor" -x "$BIN/cwmany" "$pid" >>"$W/frz$t.floor" 2>"$out.err" ||
-				R[frz$t.err]="floor failed: $(cat "$out.err")"
+			"$BIN/floor" -x "$BIN/cwmany" "$pid" >>"$W/$tag.floor" 2>"$out.err" ||
+				R[$tag.err]="floor failed: $(cat "$out.err")"
 		fi
 	done
+	if [ ${#spin[@]} -gt 0 ]; then
+		kill "${spin[@]}"
+		wait "${spin[@]}" 2>/dev/null
+	fi
 	stop "$FIX"
-	jq -r 'select(.result == "closed") | .frozen_us' "$W/frz$t.json" >"$W/frz$t.us" 2>/dev/null
-	R[frz$t]=$(stats "$W/frz$t.us")
-	[ "$(field 1 "${R[frz$t]}")" = "$SAMPLES" ] ||
-		R[frz$t.err]="only $(field 1 "${R[frz$t]}") of $SAMPLES closes reported frozen_us"
-	R[frz$t.wall]=$(stats "$W/frz$t.run")
-	R[frz$t.rss]=$(peak_rss "$W/frz$t.run")
-	[ "$t" = 1 ] && R[floor]=$(stats "$W/frz1.floor")
+	jq -r 'select(.result == "closed") | .frozen_us' "$W/$tag.json" >"$W/$tag.us" 2>/dev/null
+	R[$tag]=$(stats "$W/$tag.us")
+	[ "$(field 1 "${R[$tag]}")" = "$SAMPLES" ] ||
+		R[$tag.err]="only $(field 1 "${R[$tag]}") of $SAMPLES closes reported frozen_us"
+	R[$tag.wall]=$(stats "$W/$tag.run")
+	R[$tag.rss]=$(peak_rss "$W/$tag.run")
+	[ "$t" = 1 ] && R[floor$busy]=$(stats "$W/$tag.floor")
 }
 
 row_frozen() {
 	frozen 1
+	frozen 1 busy
 	frozen 64
 	frozen 1000
 }
@@ -554,6 +569,7 @@ table() {
 		[ "$t" = 1 ] && what="frozen, 1 thread (parked in read), median / p99"
 		if [ "$t" = 1 ]; then
 			echo "| 2. Frozen time | $what | $(fmt_us "$(med frz1)") / $(fmt_us "$(p99 frz1)") | floor (bare seize+interrupt+wait+detach) $(fmt_us "$(med floor)") / $(fmt_us "$(p99 floor)") | $(ratio "$(med frz1)" "$(med floor)") the floor; fdclose wall $(fmt_us "$(med frz1.wall)") | $(fmt_kb "${R[frz1.rss]:-}") | $(cnt frz1) + $(cnt floor) floor$(err frz1) |"
+			echo "| 2. Frozen time | frozen, 1 thread (parked in read), every CPU busy ($(nproc) shell loops), median / p99 | $(fmt_us "$(med frz1busy)") / $(fmt_us "$(p99 frz1busy)") | floor $(fmt_us "$(med floorbusy)") / $(fmt_us "$(p99 floorbusy)") | $(ratio "$(med frz1busy)" "$(med floorbusy)") the floor; fdclose wall $(fmt_us "$(med frz1busy.wall)") | $(fmt_kb "${R[frz1busy.rss]:-}") | $(cnt frz1busy) + $(cnt floorbusy) floor$(err frz1busy) |"
 		else
 			echo "| 2. Frozen time | $what | $(fmt_us "$(med frz$t)") / $(fmt_us "$(p99 frz$t)") | max $(fmt_us "$(mx frz$t)") | $(ratio "$(med frz$t)" "$(med frz1)") 1 thread; fdclose wall $(fmt_us "$(med frz$t.wall)") | $(fmt_kb "${R[frz$t.rss]:-}") | $(cnt frz$t)$(err frz$t) |"
 		fi
