@@ -153,7 +153,7 @@ build_helpers() {
 	for h in $HELPERS; do
 		# floor takes the real-time boost by fdclose's own rule, so it links it.
 		extra=()
-		[ "$h" = floor ] && extra=("$ROOT/injector/boost.c" "$ROOT/scan/proc.c")
+		[ "$h" = floor ] && extra=("$ROOT/injector/boost.c" "$ROOT/scan/proc.c" "$ROOT/common/diag.c")
 		[ "$BIN/$h" -nt "$ROOT/bench/$h.c" ] && [ "$BIN/$h" -nt "$ROOT/injector/boost.c" ] &&
 			continue
 		say "compiling bench/$h.c"

@@ -20,6 +20,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "common/diag.h"
 #include "injector/internal.h"
 #include "scan/proc.h"
 
@@ -49,7 +50,11 @@ bool boost_pays_off(int runnable_others, size_t target_threads, int cpus)
 	return (size_t)runnable_others + target_threads > (size_t)cpus;
 }
 
-/* Tasks running or runnable now besides fdclose, or -errno. */
+/*
+ * Tasks running or runnable now besides fdclose, or -errno.  A snapshot: a
+ * pipeline partner still starting up counts too, and then the boost is
+ * taken where it was not needed, which costs some 100 us, never a hang.
+ */
 static int runnable_others(void)
 {
 	char buf[128];
@@ -97,10 +102,16 @@ static void boost_now(struct frozen *fz)
 void sched_boost(struct frozen *fz, size_t target_threads)
 {
 	int others = runnable_others();
+	int cpus = usable_cpus();
 
 	/* Without the count, assume the busy case: a slow window beats a long one. */
-	if (others < 0 || boost_pays_off(others, target_threads, usable_cpus()))
-		boost_now(fz);
+	if (others >= 0 && !boost_pays_off(others, target_threads, cpus))
+		return;
+	boost_now(fz);
+	pr_verbose("pid %d: holding it at %s (%d other runnable tasks, %zu threads, %d CPUs)",
+		   fz->pid, fz->sched_boosted == BOOST_FIFO ? "SCHED_FIFO" :
+		   fz->sched_boosted == BOOST_NICE ? "nice -20" : "normal priority (no boost allowed)",
+		   others, target_threads, cpus);
 }
 
 void sched_unboost(struct frozen *fz)
