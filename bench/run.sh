@@ -14,7 +14,7 @@
 #      with /bin/true in the same loop as the cost of starting any process
 #   2. frozen time of the target for 1, 64 and 1,000 threads (fdclose's own
 #      "frozen_us"), beside a bare seize/interrupt/wait/detach cycle (floor);
-#      1 thread again with every CPU kept busy
+#      1 thread again with two busy loops per CPU
 #   3. all at once: fdclose --all-closewait vs ss -K state close-wait on
 #      2,000 sockets / 20 processes, 10,000 / 50, 10,000 / 1
 #   4. scan: fdclose --list vs ss -tanp state close-wait with ~100,000 fds
@@ -348,17 +348,17 @@ row_one_fd() {
 # ------------------------------------------------------------------ row 2
 
 # frozen THREADS [busy]: fdclose --json on a fresh fd, $SAMPLES times; with
-# one thread the floor is measured in the same loop.  "busy" keeps every CPU
-# busy meanwhile with one shell loop per CPU: the case fdclose takes
+# one thread the floor is measured in the same loop.  "busy" overloads the
+# CPUs meanwhile with two shell loops per CPU: the case fdclose takes
 # real-time priority for (injector/boost.c).
 frozen() {
 	local t=$1 busy=${2:-} pid fds i fd line n k out=$W/frz.out spin=()
 	local tag=frz$1$busy
-	say "[2/4] frozen time, $t thread(s)${busy:+, every CPU busy}: $SAMPLES closes$([ "$t" = 1 ] && echo " and $SAMPLES floor cycles, interleaved")"
+	say "[2/4] frozen time, $t thread(s)${busy:+, two busy loops per CPU}: $SAMPLES closes$([ "$t" = 1 ] && echo " and $SAMPLES floor cycles, interleaved")"
 	start_cwmany "$tag" --procs 1 --closewait "$SAMPLES" --threads "$t" ||
 		{ R[$tag.err]="cwmany did not start"; return; }
 	if [ -n "$busy" ]; then
-		for ((k = 0; k < $(nproc); k++)); do
+		for ((k = 0; k < 2 * $(nproc); k++)); do
 			(while :; do :; done) &
 			spin+=($!)
 		done
@@ -569,7 +569,7 @@ table() {
 		[ "$t" = 1 ] && what="frozen, 1 thread (parked in read), median / p99"
 		if [ "$t" = 1 ]; then
 			echo "| 2. Frozen time | $what | $(fmt_us "$(med frz1)") / $(fmt_us "$(p99 frz1)") | floor (bare seize+interrupt+wait+detach) $(fmt_us "$(med floor)") / $(fmt_us "$(p99 floor)") | $(ratio "$(med frz1)" "$(med floor)") the floor; fdclose wall $(fmt_us "$(med frz1.wall)") | $(fmt_kb "${R[frz1.rss]:-}") | $(cnt frz1) + $(cnt floor) floor$(err frz1) |"
-			echo "| 2. Frozen time | frozen, 1 thread (parked in read), every CPU busy ($(nproc) shell loops), median / p99 | $(fmt_us "$(med frz1busy)") / $(fmt_us "$(p99 frz1busy)") | floor $(fmt_us "$(med floorbusy)") / $(fmt_us "$(p99 floorbusy)") | $(ratio "$(med frz1busy)" "$(med floorbusy)") the floor; fdclose wall $(fmt_us "$(med frz1busy.wall)") | $(fmt_kb "${R[frz1busy.rss]:-}") | $(cnt frz1busy) + $(cnt floorbusy) floor$(err frz1busy) |"
+			echo "| 2. Frozen time | frozen, 1 thread (parked in read), CPUs overloaded ($((2 * $(nproc))) shell loops), median / p99 | $(fmt_us "$(med frz1busy)") / $(fmt_us "$(p99 frz1busy)") | floor $(fmt_us "$(med floorbusy)") / $(fmt_us "$(p99 floorbusy)") | $(ratio "$(med frz1busy)" "$(med floorbusy)") the floor; fdclose wall $(fmt_us "$(med frz1busy.wall)") | $(fmt_kb "${R[frz1busy.rss]:-}") | $(cnt frz1busy) + $(cnt floorbusy) floor$(err frz1busy) |"
 		else
 			echo "| 2. Frozen time | $what | $(fmt_us "$(med frz$t)") / $(fmt_us "$(p99 frz$t)") | max $(fmt_us "$(mx frz$t)") | $(ratio "$(med frz$t)" "$(med frz1)") 1 thread; fdclose wall $(fmt_us "$(med frz$t.wall)") | $(fmt_kb "${R[frz$t.rss]:-}") | $(cnt frz$t)$(err frz$t) |"
 		fi

@@ -29,22 +29,25 @@ static void test_loadavg_runnable_rejects_malformed(void **state)
 	assert_int_equal(loadavg_runnable("0.20 0.18 0.12 99999999999/80 1"), -EINVAL);
 }
 
-static void test_idle_machine_small_target_stays_normal(void **state)
+static void test_idle_or_just_busy_machine_small_target_stays_normal(void **state)
 {
 	(void)state;
 	/* The bench's case: nothing else runs, one thread to stop, two CPUs. */
 	assert_false(boost_pays_off(0, 1, 2));
-	assert_false(boost_pays_off(1, 1, 2));
-	assert_false(boost_pays_off(0, 4, 8));
+	/* Whoever started us may not be asleep yet: a phantom must not tip it. */
+	assert_false(boost_pays_off(2, 1, 2));
+	assert_false(boost_pays_off(3, 2, 2));
+	assert_false(boost_pays_off(15, 8, 8));
 }
 
-static void test_busy_cpus_or_many_threads_boost(void **state)
+static void test_overloaded_cpus_or_many_threads_boost(void **state)
 {
 	(void)state;
-	assert_true(boost_pays_off(2, 1, 2));	/* every CPU already taken */
+	assert_true(boost_pays_off(4, 1, 2));	/* two runnable tasks per CPU */
+	assert_true(boost_pays_off(16, 1, 8));
 	assert_true(boost_pays_off(0, 64, 2));	/* woken threads would preempt us */
-	assert_true(boost_pays_off(0, 2, 1));	/* one CPU for us and the target */
-	assert_true(boost_pays_off(7, 2, 8));
+	assert_true(boost_pays_off(0, 3, 2));
+	assert_true(boost_pays_off(0, 2, 1));	/* one CPU for us and two threads */
 }
 
 int main(void)
@@ -52,8 +55,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_loadavg_runnable_reads_fourth_field),
 		cmocka_unit_test(test_loadavg_runnable_rejects_malformed),
-		cmocka_unit_test(test_idle_machine_small_target_stays_normal),
-		cmocka_unit_test(test_busy_cpus_or_many_threads_boost),
+		cmocka_unit_test(test_idle_or_just_busy_machine_small_target_stays_normal),
+		cmocka_unit_test(test_overloaded_cpus_or_many_threads_boost),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
