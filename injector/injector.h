@@ -64,7 +64,7 @@ struct frozen {
 	struct timespec thawed_at;
 };
 
-/* Call once at start-up: waits on tracees rely on SIGCHLD being blocked. */
+/* Call once at start-up: the SIGALRM handler that ends any wait at its deadline. */
 void injector_init(void);
 /* Readies the instruction decoder for arch before any target is frozen; 0 or -errno. */
 int site_decoder_prepare(const struct arch_personality *arch);
