@@ -110,7 +110,10 @@ void sched_boost(struct frozen *fz, size_t target_threads)
 	int others = runnable_others();
 	int cpus = usable_cpus();
 
-	/* Without the count, assume the busy case: a slow window beats a long one. */
+	/*
+	 * Without the count, boost: some 100 us lost on an idle machine is the
+	 * smaller risk than being preempted for milliseconds on a busy one.
+	 */
 	if (others >= 0 && !boost_pays_off(others, target_threads, cpus))
 		return;
 	boost_now(fz);
