@@ -41,21 +41,24 @@ assert_broken busy1 "rcx and r11 clobbered" 'register corruption'
 assert_broken busy2 "xmm0 and xmm8 clobbered" 'register corruption'
 assert_intact busy3
 
-# Sleeps: 3 s each, tampered with about 1 s in.
-fx_start early --mode nanosleep --sleep-ms 3000
-fx_start scratch --mode nanosleep --sleep-ms 3000
-fx_start leak --mode clock_nanosleep --sleep-ms 3000
-fx_start clean --mode nanosleep --sleep-ms 3000
-fx_start futex --mode futex --sleep-ms 3000
+# Sleeps: 6 s each, tampered with from about 1 s in.  Each gdb session
+# takes 0.3-0.6 s, and the last one must still end before its sleep does:
+# with 3 s sleeps a slow run stopped "clean" past its deadline, and the
+# sleep came back late through no fault of the fixture.
+fx_start early --mode nanosleep --sleep-ms 6000
+fx_start scratch --mode nanosleep --sleep-ms 6000
+fx_start leak --mode clock_nanosleep --sleep-ms 6000
+fx_start clean --mode nanosleep --sleep-ms 6000
+fx_start futex --mode futex --sleep-ms 6000
 for n in early scratch leak clean futex; do
 	wait_parked "$n"
 done
 sleep 1
+gdb_do clean
 gdb_do early 'set $rax = 0' 'set $orig_rax = -1'
 gdb_do scratch 'set $rax = $orig_rax' 'set $orig_rax = -1' 'set $pc = $pc - 2'
 gdb_do leak 'set $orig_rax = -1'
 gdb_do futex 'set $orig_rax = -1'
-gdb_do clean
 CWCTL_TIMEOUT=10
 assert_broken early "a sleep ended early" 'woken early'
 assert_broken scratch "a sleep restarted from scratch" 'more than 250 ms late'
