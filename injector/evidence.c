@@ -57,12 +57,16 @@ void evidence_print(const struct frozen *fz)
 		return;
 	nr = fz->arch->get_syscall_nr(&w->regs);
 	if (nr >= 0)
-		pr_verbose("pid %d: thread %d was in syscall %ld at pc 0x%" PRIx64
-			   "; injecting at 0x%" PRIx64, fz->pid, w->tid, nr,
+		pr_verbose("pid %d: %s thread %d was in syscall %ld at pc 0x%" PRIx64
+			   "; injecting at 0x%" PRIx64, fz->pid, fz->arch->name, w->tid, nr,
 			   fz->arch->get_pc(&w->regs), fz->site);
 	else
-		pr_verbose("pid %d: thread %d was running at pc 0x%" PRIx64
-			   "; injecting at 0x%" PRIx64 " in the [vdso]", fz->pid, w->tid,
-			   fz->arch->get_pc(&w->regs), fz->site);
-	print_frames(w->tid);
+		pr_verbose("pid %d: %s thread %d was running at pc 0x%" PRIx64
+			   "; injecting at 0x%" PRIx64 " in the [vdso]", fz->pid, fz->arch->name,
+			   w->tid, fz->arch->get_pc(&w->regs), fz->site);
+	/* libunwind-ptrace unwinds the frames of its own build's ABI only. */
+	if (fz->arch == arch_native())
+		print_frames(w->tid);
+	else
+		pr_verbose("thread %d stack: not walked (%s frames)", w->tid, fz->arch->name);
 }
