@@ -40,7 +40,7 @@ ASAN_BINS := $(UNIT_SRCS:tests/unit/%.c=$(ASAN_DIR)/tests/%)
 FIXTURE_BINS := $(FIXTURE_SRCS:fixtures/%.c=$(OBJDIR)/fixtures/%)
 
 .PHONY: all check demo bench deps need-deps build check-run unit unit-asan \
-	integration fixtures lint install clean
+	integration check-i386 fixtures lint install clean
 
 all: need-deps
 	@$(MAKE) --no-print-directory build
@@ -111,6 +111,9 @@ unit-asan: $(ASAN_BINS)
 integration: fdclose fixtures
 	@bash tests/integration/run.sh
 
+check-i386: fdclose
+	@bash tests/vm/run-i386.sh
+
 lint:
 	@bash tools/lint.sh
 
@@ -119,6 +122,7 @@ check-run: build
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory unit-asan
 	@$(MAKE) --no-print-directory integration
+	@$(MAKE) --no-print-directory check-i386
 
 install: build
 	install -D -m 0755 fdclose $(DESTDIR)$(PREFIX)/sbin/fdclose

@@ -4,12 +4,17 @@
 # exact apt-get line to run otherwise; `install` installs them (idempotent).
 set -u
 
+# The last four run the i386 test VM (tests/vm/run-i386.sh): a 32-bit libc to
+# build the fixture, busybox for the VM's userland, qemu, cpio.
 DEBS="pkg-config libunwind-dev libcapstone-dev libcmocka-dev liblzma-dev \
-iproute2 util-linux procps gdb strace jq man-db cppcheck clang"
-TOOLS="pkg-config ss ip unshare nsenter setpriv gdb strace jq man cppcheck clang"
+iproute2 util-linux procps gdb strace jq man-db cppcheck clang \
+gcc-multilib busybox-static qemu-system-x86 cpio"
+TOOLS="pkg-config ss ip unshare nsenter setpriv gdb strace jq man cppcheck clang \
+busybox qemu-system-x86_64 cpio"
 
 missing() {
 	pkg-config --exists libunwind-ptrace capstone cmocka 2>/dev/null || return 0
+	[ -e /usr/lib32/libc.a ] || return 0
 	for t in $TOOLS; do
 		command -v "$t" >/dev/null 2>&1 || return 0
 	done

@@ -1,0 +1,139 @@
+#!/bin/sh
+# /init of the i386 test VM (tests/vm/run-i386.sh builds it): a 64-bit
+# fdclose against a 32-bit cwfix, on a kernel that runs i386 programs.  Runs
+# under busybox sh as pid 1; says "i386: N passed, N failed" and powers off.
+# Every process here was started by this script: the VM has no other.
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t tmpfs tmp /tmp
+insmod /lib/inet_diag.ko 2>/dev/null
+insmod /lib/tcp_diag.ko 2>/dev/null
+ip link set lo up
+
+passed=0
+failed=0
+T=/tmp
+
+ok() {
+	passed=$((passed + 1))
+	echo "PASS $1"
+}
+
+bad() {
+	failed=$((failed + 1))
+	echo "FAIL $1: $2"
+}
+
+# field NAME KEY: a line of the fixture's ready file, without its key.
+field() {
+	sed -n "s/^$2 //p" "$T/$1.ready"
+}
+
+# start NAME ARGS...: a 32-bit cwfix, once its ready file is written.
+start() {
+	name=$1
+	shift
+	/cwfix32 --ctl "$T/$name.ctl" --ready "$T/$name.ready" --lifetime 120 "$@" \
+		</dev/null >"$T/$name.log" 2>&1 &
+	i=0
+	while [ ! -s "$T/$name.ready" ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -s "$T/$name.ready" ] || { bad "$name" "fixture not ready: $(cat "$T/$name.log")"; return 1; }
+	# Let it reach its parked call.
+	sleep 0.3
+}
+
+# closes NAME FD...: fdclose closes them, they are gone, the socket of
+# each left CLOSE_WAIT, and the fixture says it is intact.
+closes() {
+	name=$1
+	shift
+	pid=$(field "$name" pid)
+	out=$(/fdclose -v --no-syslog "$pid" "$@" 2>&1)
+	rc=$?
+	echo "$out" | sed "s/^/    [$name] /"
+	[ "$rc" = 0 ] || { bad "$name" "fdclose exit $rc"; return 1; }
+	echo "$out" | grep -q 'i386' || { bad "$name" "no sign of the i386 personality in -v"; return 1; }
+	for fd in "$@"; do
+		[ -e "/proc/$pid/fd/$fd" ] && { bad "$name" "fd $fd still open"; return 1; }
+	done
+	reply=$(/cwctl -t 20 "$(field "$name" ctl)" status 2>&1)
+	case $reply in
+	ok*) ok "$name" ;;
+	*) bad "$name" "fixture not intact: $reply" ;;
+	esac
+}
+
+echo "kernel $(uname -r), fixture: $(head -c 5 /cwfix32 | tail -c 1 | od -An -tx1) (01 = 32-bit ELF)"
+
+for mode in read accept poll futex; do
+	start "$mode" --mode "$mode" --closewait 3 || continue
+	set -- $(field "$mode" closewait)
+	closes "$mode" "$1" "$2"
+done
+# epoll_wait returns EINTR after any ptrace stop, as on x86_64.
+if start epoll --mode epoll --eintr-ok --closewait 2; then
+	closes epoll $(field epoll closewait)
+fi
+
+# Many fds in one window: i386 has no bulk loop, so one injection each.
+if start many --mode read --closewait 20; then
+	closes many $(field many closewait)
+fi
+
+# Sleeps: the close lands a second in; the sleep must neither end early nor
+# start over, whichever restart rule the kernel applies.
+for mode in nanosleep clock_nanosleep clock_nanosleep_abs; do
+	start "$mode" --mode "$mode" --sleep-ms 3000 --closewait 1 || continue
+	sleep 1
+	closes "$mode" "$(field "$mode" closewait)"
+done
+
+# Registers: a computation runs across several injections.
+if start busy --mode busy --closewait 4; then
+	set -- $(field busy closewait)
+	for fd in "$@"; do
+		closes busy "$fd"
+	done
+fi
+
+# Threads: a worker other than the main thread may run the close.
+if start threads --mode threads --threads 4 --closewait 2; then
+	set -- $(field threads closewait)
+	closes threads "$1" "$2"
+fi
+
+# --all-closewait: the VM is its own machine, so every CLOSE_WAIT socket
+# here is one of ours.
+if start sweep --mode accept --closewait 5; then
+	pid=$(field sweep pid)
+	out=$(/fdclose --no-syslog --all-closewait 2>&1)
+	rc=$?
+	echo "$out" | sed 's/^/    [sweep] /'
+	open=""
+	for fd in $(field sweep closewait); do
+		[ -e "/proc/$pid/fd/$fd" ] && open="$open $fd"
+	done
+	# The kernel's own count: no socket left in CLOSE_WAIT (state 08).
+	left=$(awk '$4 == "08"' /proc/net/tcp /proc/net/tcp6 | wc -l)
+	reply=$(/cwctl -t 20 "$(field sweep ctl)" status 2>&1)
+	if [ "$rc" != 0 ]; then
+		bad sweep "fdclose --all-closewait exit $rc"
+	elif [ -n "$open" ]; then
+		bad sweep "fds still open:$open"
+	elif [ "$left" != 0 ]; then
+		bad sweep "$left socket(s) still in CLOSE_WAIT"
+	else
+		case $reply in
+		ok*) ok sweep ;;
+		*) bad sweep "fixture not intact: $reply" ;;
+		esac
+	fi
+fi
+
+echo "i386: $passed passed, $failed failed"
+poweroff -f
