@@ -39,13 +39,13 @@ ASAN_OBJS := $(LIB_SRCS:%.c=$(ASAN_DIR)/%.o) $(LIB_ASMS:%.S=$(ASAN_DIR)/%.o)
 ASAN_BINS := $(UNIT_SRCS:tests/unit/%.c=$(ASAN_DIR)/tests/%)
 FIXTURE_BINS := $(FIXTURE_SRCS:fixtures/%.c=$(OBJDIR)/fixtures/%)
 
-.PHONY: all check demo bench deps need-deps build check-run unit unit-asan \
+.PHONY: all check demo bench deps need-deps need-vm-deps build check-run unit unit-asan \
 	integration check-i386 fixtures lint install clean
 
 all: need-deps
 	@$(MAKE) --no-print-directory build
 
-check: need-deps
+check: need-vm-deps
 	@$(MAKE) --no-print-directory check-run
 
 demo: need-deps
@@ -57,10 +57,13 @@ bench: need-deps
 	@bash bench/run.sh
 
 deps:
-	@bash tools/deps.sh install
+	@bash tools/deps.sh install vm
 
 need-deps:
 	@bash tools/deps.sh check
+
+need-vm-deps:
+	@bash tools/deps.sh check vm
 
 build: fdclose
 
@@ -111,7 +114,8 @@ unit-asan: $(ASAN_BINS)
 integration: fdclose fixtures
 	@bash tests/integration/run.sh
 
-check-i386: fdclose
+check-i386: need-vm-deps
+	@$(MAKE) --no-print-directory build
 	@bash tests/vm/run-i386.sh
 
 lint:
@@ -122,7 +126,7 @@ check-run: build
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory unit-asan
 	@$(MAKE) --no-print-directory integration
-	@$(MAKE) --no-print-directory check-i386
+	@bash tests/vm/run-i386.sh
 
 install: build
 	install -D -m 0755 fdclose $(DESTDIR)$(PREFIX)/sbin/fdclose
