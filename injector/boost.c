@@ -23,7 +23,9 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/sysinfo.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -52,9 +54,9 @@ int loadavg_runnable(const char *text)
 	return (int)n;
 }
 
-bool boost_pays_off(int runnable_others, size_t target_threads, int cpus)
+bool boost_pays_off(int runnable_others, int online_cpus, size_t target_threads, int our_cpus)
 {
-	return target_threads > (size_t)cpus || runnable_others >= 2 * cpus;
+	return target_threads > (size_t)our_cpus || runnable_others >= 2 * online_cpus;
 }
 
 /*
@@ -80,6 +82,7 @@ static int runnable_others(void)
 	return ret > 0 ? ret - 1 : ret;
 }
 
+/* The CPUs fdclose may run on: what woken threads compete with it for. */
 static int usable_cpus(void)
 {
 	cpu_set_t set;
@@ -107,20 +110,25 @@ static void boost_now(struct frozen *fz)
 
 void sched_boost(struct frozen *fz, size_t target_threads)
 {
+	/* /proc/loadavg counts the whole machine: compare it with every CPU. */
 	int others = runnable_others();
-	int cpus = usable_cpus();
+	int online = get_nprocs();
+	int ours = usable_cpus();
+	char count[32] = "cannot count";
 
+	if (others >= 0)
+		snprintf(count, sizeof(count), "%d", others);
 	/*
 	 * Without the count, boost: some 100 us lost on an idle machine is the
 	 * smaller risk than being preempted for milliseconds on a busy one.
 	 */
-	if (others >= 0 && !boost_pays_off(others, target_threads, cpus))
-		return;
-	boost_now(fz);
-	pr_verbose("pid %d: holding it at %s (%d other runnable tasks, %zu threads, %d CPUs)",
-		   fz->pid, fz->sched_boosted == BOOST_FIFO ? "SCHED_FIFO" :
-		   fz->sched_boosted == BOOST_NICE ? "nice -20" : "normal priority (no boost allowed)",
-		   others, target_threads, cpus);
+	if (others < 0 || boost_pays_off(others, online, target_threads, ours))
+		boost_now(fz);
+	pr_verbose("pid %d: holding it at %s (other runnable tasks: %s, on %d CPUs; "
+		   "%zu thread(s); fdclose may use %d CPUs)", fz->pid,
+		   fz->sched_boosted == BOOST_FIFO ? "SCHED_FIFO" :
+		   fz->sched_boosted == BOOST_NICE ? "nice -20" : "normal priority",
+		   count, online, target_threads, ours);
 }
 
 void sched_unboost(struct frozen *fz)

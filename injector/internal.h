@@ -31,6 +31,6 @@ void sched_unboost(struct frozen *fz);
 /* The runnable-task count in /proc/loadavg's text, or -EINVAL. */
 int loadavg_runnable(const char *text);
 /* True when real-time priority shortens the window rather than lengthening it. */
-bool boost_pays_off(int runnable_others, size_t target_threads, int cpus);
+bool boost_pays_off(int runnable_others, int online_cpus, size_t target_threads, int our_cpus);
 
 #endif
