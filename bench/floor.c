@@ -134,13 +134,15 @@ int main(int argc, char **argv)
 	check_target(pid, exe);
 	for (i = 0; i < count; i++) {
 		struct frozen fz = { 0 };
+		int err;
 
 		/* Decided before each cycle and outside its timing, as fdclose does. */
 		sched_boost(&fz, 1);
 		us = cycle(pid);
+		err = errno;
 		sched_unboost(&fz);
 		if (us < 0) {
-			perror("floor: ptrace");
+			fprintf(stderr, "floor: ptrace: %s\n", strerror(err));
 			return 1;
 		}
 		printf("%.3f\n", us);
