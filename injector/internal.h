@@ -15,7 +15,11 @@ int regs_set(pid_t tid, const struct arch_regs *regs);
  * for its next stop: 0 with *status, -ESRCH when it died, or -errno.
  */
 int worker_resume(struct frozen *fz, int request, int *status);
-/* Chooses the worker thread, blocks its signals, saves its registers, finds a site. */
+/*
+ * Chooses the worker thread, blocks its signals, saves its registers, finds
+ * a site; 0 or -errno, -EAGAIN when every thread is in a signal-delivery
+ * stop (thaw, which delivers those signals untouched, and freeze again).
+ */
 int frozen_prepare(struct frozen *fz);
 /* Finds and verifies a syscall instruction for fz->worker; 0 or -errno. */
 int site_find(struct frozen *fz);

@@ -182,28 +182,59 @@ free_arrays:
 	return ret;
 }
 
-static int run_window(pid_t pid, struct batch *b, const struct op_params *p,
-		      struct op_stats *stats)
-{
-	struct frozen fz;
-	long long us;
-	int ret, thaw_ret;
+/*
+ * How often a window is given up because its only threads had just taken a
+ * signal: under a storm of signals each freeze has some chance of that.
+ */
+#define SIGNAL_RETRIES 100
 
-	ret = freeze(&fz, pid, p->timeout_ms);
-	if (ret)
-		return ret;
-	if (fz.count > stats->threads)
-		stats->threads = fz.count;
-	if (diag_verbose && !stats->windows && !frozen_prepare(&fz))
-		evidence_print(&fz);
-	ret = close_verified(&fz, b);
-	stats->injections += fz.injections;
-	thaw_ret = thaw(&fz);
-	us = frozen_us(&fz);
+static void account_window(struct op_stats *stats, const struct frozen *fz)
+{
+	long long us = frozen_us(fz);
+
 	stats->frozen_us += us;
 	stats->windows++;
 	if (us > stats->max_window_us)
 		stats->max_window_us = us;
+	if (fz->count > stats->threads)
+		stats->threads = fz->count;
+}
+
+/* Freezes pid with a worker ready to run syscalls; 0 or -errno, thawed then. */
+static int freeze_with_worker(struct frozen *fz, pid_t pid, const struct op_params *p,
+			      struct op_stats *stats)
+{
+	int attempt, ret;
+
+	for (attempt = 0;; attempt++) {
+		ret = freeze(fz, pid, p->timeout_ms);
+		if (ret)
+			return ret;
+		ret = frozen_prepare(fz);
+		if (!ret)
+			return 0;
+		thaw(fz);
+		account_window(stats, fz);
+		if (ret != -EAGAIN || attempt == SIGNAL_RETRIES)
+			return ret;
+	}
+}
+
+static int run_window(pid_t pid, struct batch *b, const struct op_params *p,
+		      struct op_stats *stats)
+{
+	struct frozen fz;
+	int ret, thaw_ret;
+
+	ret = freeze_with_worker(&fz, pid, p, stats);
+	if (ret)
+		return ret;
+	if (diag_verbose && !stats->windows)
+		evidence_print(&fz);
+	ret = close_verified(&fz, b);
+	stats->injections += fz.injections;
+	thaw_ret = thaw(&fz);
+	account_window(stats, &fz);
 	return ret ? ret : thaw_ret;
 }
 

@@ -49,33 +49,6 @@ static struct frozen_thread *pick_worker(struct frozen *fz)
 	return NULL;
 }
 
-/*
- * A thread caught in a signal-delivery stop is turned into an ordinary
- * interrupt stop: with every signal blocked, resuming it with its signal
- * makes the kernel queue that signal again, siginfo intact, and the pending
- * interrupt stops it before it reaches user space.
- */
-static int requeue_signal(struct frozen *fz, struct frozen_thread *t)
-{
-	int status, ret;
-
-	if (ptrace(PTRACE_INTERRUPT, t->tid, NULL, NULL) ||
-	    ptrace(PTRACE_CONT, t->tid, NULL, (void *)(long)t->signal))
-		return -errno;
-	ret = wait_tid(t->tid, frozen_deadline(fz), &status);
-	if (ret)
-		return ret;
-	if (WIFEXITED(status) || WIFSIGNALED(status)) {
-		t->stop = STOP_GONE;
-		return -ESRCH;
-	}
-	if (status >> 16 != PTRACE_EVENT_STOP)
-		return -EPROTO;
-	t->stop = STOP_EVENT;
-	t->signal = 0;
-	return 0;
-}
-
 static int block_signals(struct frozen_thread *t)
 {
 	uint64_t all = ~0ULL;
@@ -95,17 +68,17 @@ int frozen_prepare(struct frozen *fz)
 
 	if (!t)
 		return -ESRCH;
+	/*
+	 * Only threads in a signal-delivery stop: running our syscall in one
+	 * would mean queueing its signal again, and the kernel drops a
+	 * real-time signal it requeues into a full queue.  The caller thaws
+	 * (the signal is then delivered as if never stopped) and tries again.
+	 */
+	if (t->stop == STOP_SIGNAL)
+		return -EAGAIN;
 	ret = block_signals(t);
 	if (ret)
 		return ret;
-	if (t->stop == STOP_SIGNAL) {
-		ret = requeue_signal(fz, t);
-		if (ret)
-			return ret;
-		ret = regs_get(t->tid, &t->regs);
-		if (ret)
-			return ret;
-	}
 	fz->arch = arch_personality_for(t->regs.len);
 	if (!fz->arch)
 		return -EOPNOTSUPP;
