@@ -5,7 +5,7 @@
 # Every process here was started by this script: the VM has no other.
 export PATH=/bin
 # How many cases pass when all is well; run-i386.sh holds the result to it.
-EXPECT=16
+EXPECT=18
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
@@ -111,6 +111,49 @@ fi
 if start threads --mode threads --threads 4 --closewait 2; then
 	set -- $(field threads closewait)
 	closes threads "$1" "$2"
+fi
+
+# Real-time signals queued during the injections arrive, each exactly once.
+if start sig --mode signals --closewait 8 --live 1; then
+	pid=$(field sig pid)
+	/sigstorm "$pid" RTMIN 5000 >"$T/storm" 2>&1 &
+	storm=$!
+	for fd in $(field sig closewait); do
+		/fdclose --no-syslog "$pid" "$fd" >/dev/null 2>&1 || bad sig "fdclose $pid $fd failed"
+	done
+	wait "$storm"
+	reply=$(/cwctl -t 20 "$(field sig ctl)" expect-signals 5000 2>&1)
+	status=$(/cwctl -t 20 "$(field sig ctl)" status 2>&1)
+	case "$(cat "$T/storm") / $reply / $status" in
+	"sent 5000 / ok"*" / ok"*) ok sig ;;
+	*) bad sig "storm: $(cat "$T/storm"); signals: $reply; status: $status" ;;
+	esac
+fi
+
+# A process stopped with SIGSTOP is still stopped afterwards.
+if start stopped --mode read --closewait 2; then
+	pid=$(field stopped pid)
+	kill -STOP "$pid"
+	sleep 0.2
+	set -- $(field stopped closewait)
+	/fdclose --no-syslog "$pid" "$1" "$2" >/dev/null 2>&1
+	rc=$?
+	sleep 0.2
+	state=$(sed 's/.*) //' "/proc/$pid/stat" | cut -c1)
+	kill -CONT "$pid"
+	if [ "$rc" != 0 ]; then
+		bad stopped "fdclose exit $rc"
+	elif [ "$state" != T ]; then
+		bad stopped "state $state after the close, not T"
+	elif [ -e "/proc/$pid/fd/$1" ] || [ -e "/proc/$pid/fd/$2" ]; then
+		bad stopped "fds still open"
+	else
+		reply=$(/cwctl -t 20 "$(field stopped ctl)" status 2>&1)
+		case $reply in
+		ok*) ok stopped ;;
+		*) bad stopped "fixture not intact: $reply" ;;
+		esac
+	fi
 fi
 
 # --all-closewait: the VM is its own machine, so every CLOSE_WAIT socket

@@ -51,7 +51,7 @@ build_initramfs() {
 	readelf -l /bin/busybox 2>/dev/null | grep -q 'Requesting program interpreter' &&
 		die "/bin/busybox is dynamically linked: install busybox-static"
 	cp /bin/busybox "$r/bin/busybox" || die "busybox-static is not installed"
-	for t in sh mount insmod ip sleep cat sed grep od head tail tr awk wc ls poweroff uname; do
+	for t in sh mount insmod ip sleep cat sed grep od head tail tr cut kill awk wc ls poweroff uname; do
 		ln -s busybox "$r/bin/$t"
 	done
 	cp "$VM"/kernel/lib/modules/*/kernel/net/ipv4/{inet_diag,tcp_diag}.ko "$r/lib/" ||
@@ -61,6 +61,8 @@ build_initramfs() {
 		die "cannot build a 32-bit cwfix (gcc-multilib)"
 	gcc -static -O2 -D_GNU_SOURCE -I"$ROOT" -o "$r/cwctl" "$ROOT/fixtures/cwctl.c" ||
 		die "cannot build a static cwctl"
+	gcc -static -O2 -D_GNU_SOURCE -I"$ROOT" -o "$r/sigstorm" "$ROOT/fixtures/sigstorm.c" ||
+		die "cannot build a static sigstorm"
 	install -m 755 "$ROOT/tests/vm/i386-init.sh" "$r/init"
 	(cd "$r" && find . | cpio -o -H newc --quiet | gzip -1) >"$VM/initrd.gz" ||
 		die "cannot pack the initramfs"
