@@ -188,16 +188,20 @@ free_arrays:
  */
 #define SIGNAL_RETRIES 100
 
-static void account_window(struct op_stats *stats, const struct frozen *fz)
+/* Thaws fz and counts its window; threads must be read before: thaw forgets them. */
+static int thaw_counted(struct frozen *fz, struct op_stats *stats)
 {
+	size_t threads = fz->count;
+	int ret = thaw(fz);
 	long long us = frozen_us(fz);
 
 	stats->frozen_us += us;
 	stats->windows++;
 	if (us > stats->max_window_us)
 		stats->max_window_us = us;
-	if (fz->count > stats->threads)
-		stats->threads = fz->count;
+	if (threads > stats->threads)
+		stats->threads = threads;
+	return ret;
 }
 
 /* Freezes pid with a worker ready to run syscalls; 0 or -errno, thawed then. */
@@ -213,8 +217,7 @@ static int freeze_with_worker(struct frozen *fz, pid_t pid, const struct op_para
 		ret = frozen_prepare(fz);
 		if (!ret)
 			return 0;
-		thaw(fz);
-		account_window(stats, fz);
+		thaw_counted(fz, stats);
 		if (ret != -EAGAIN || attempt == SIGNAL_RETRIES)
 			return ret;
 	}
@@ -229,12 +232,11 @@ static int run_window(pid_t pid, struct batch *b, const struct op_params *p,
 	ret = freeze_with_worker(&fz, pid, p, stats);
 	if (ret)
 		return ret;
-	if (diag_verbose && !stats->windows)
+	if (diag_verbose && !stats->injections)
 		evidence_print(&fz);
 	ret = close_verified(&fz, b);
 	stats->injections += fz.injections;
-	thaw_ret = thaw(&fz);
-	account_window(stats, &fz);
+	thaw_ret = thaw_counted(&fz, stats);
 	return ret ? ret : thaw_ret;
 }
 
