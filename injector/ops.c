@@ -195,6 +195,7 @@ static int thaw_counted(struct frozen *fz, struct op_stats *stats)
 	int ret = thaw(fz);
 	long long us = frozen_us(fz);
 
+	stats->last_window_us = us;
 	stats->frozen_us += us;
 	stats->windows++;
 	if (us > stats->max_window_us)
@@ -204,7 +205,10 @@ static int thaw_counted(struct frozen *fz, struct op_stats *stats)
 	return ret;
 }
 
-/* Freezes pid with a worker ready to run syscalls; 0 or -errno, thawed then. */
+/*
+ * Freezes pid with a worker ready to run syscalls; 0, or -errno with pid
+ * thawed: -EBUSY when every try caught only threads taking a signal.
+ */
 static int freeze_with_worker(struct frozen *fz, pid_t pid, const struct op_params *p,
 			      struct op_stats *stats)
 {
@@ -218,8 +222,12 @@ static int freeze_with_worker(struct frozen *fz, pid_t pid, const struct op_para
 		if (!ret)
 			return 0;
 		thaw_counted(fz, stats);
-		if (ret != -EAGAIN || attempt == SIGNAL_RETRIES)
+		if (ret != -EAGAIN)
 			return ret;
+		if (attempt == SIGNAL_RETRIES)
+			return -EBUSY;
+		pr_verbose("pid %d: every thread stopped was taking a signal; thawed it "
+			   "to try again", pid);
 	}
 }
 
@@ -232,8 +240,10 @@ static int run_window(pid_t pid, struct batch *b, const struct op_params *p,
 	ret = freeze_with_worker(&fz, pid, p, stats);
 	if (ret)
 		return ret;
-	if (diag_verbose && !stats->injections)
+	if (diag_verbose && !stats->evidence_printed) {
 		evidence_print(&fz);
+		stats->evidence_printed = true;
+	}
 	ret = close_verified(&fz, b);
 	stats->injections += fz.injections;
 	thaw_ret = thaw_counted(&fz, stats);
@@ -299,7 +309,6 @@ int ops_close(pid_t pid, pid_t fd_task, struct op_target *targets, size_t n,
 	pidfd = fd_task == pid ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
 	while (start < n && !ret) {
 		struct batch b = { fd_task, targets + start, refs + start, n - start };
-		long long before = stats->frozen_us;
 		size_t i;
 
 		if (b.n > size)
@@ -309,10 +318,11 @@ int ops_close(pid_t pid, pid_t fd_task, struct op_target *targets, size_t n,
 		for (i = 0; i < b.n; i++)
 			refs[start + i] = targets[start + i].result == OP_PENDING ?
 				take_reference(pidfd, &targets[start + i]) : -1;
+		stats->last_window_us = 0;
 		if (count_pending(b.targets, b.n))
 			ret = run_window(pid, &b, p, stats);
 		drop_references(b.refs, b.n);
-		size = next_batch(b.n, stats->frozen_us - before, p);
+		size = next_batch(b.n, stats->last_window_us, p);
 		start += b.n;
 	}
 	if (pidfd >= 0)

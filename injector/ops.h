@@ -46,6 +46,8 @@ struct op_stats {
 	size_t windows;
 	size_t threads;
 	size_t injections;
+	long long last_window_us;	/* the latest window that did the work */
+	bool evidence_printed;		/* -v: the worker's evidence, once */
 };
 
 /*

@@ -19,10 +19,15 @@
 
 #define SYSCALL_STOP (SIGTRAP | 0x80)	/* with PTRACE_O_TRACESYSGOOD */
 
-/* A thread already in a syscall offers its own instruction: prefer it. */
+/*
+ * A thread already in a syscall offers its own instruction: prefer it.
+ * Only when no thread is in an interrupt stop at all is a thread taking a
+ * signal returned (frozen_prepare() then asks for another try).
+ */
 static struct frozen_thread *pick_worker(struct frozen *fz)
 {
 	struct frozen_thread *any = NULL;
+	bool event_stops = false;
 	size_t i;
 
 	for (i = 0; i < fz->count; i++) {
@@ -30,7 +35,10 @@ static struct frozen_thread *pick_worker(struct frozen *fz)
 		const struct arch_personality *arch;
 		struct arch_regs regs;
 
-		if (t->stop != STOP_EVENT || regs_get(t->tid, &regs))
+		if (t->stop != STOP_EVENT)
+			continue;
+		event_stops = true;
+		if (regs_get(t->tid, &regs))
 			continue;
 		arch = arch_personality_for(regs.len);
 		if (!arch)
@@ -41,7 +49,7 @@ static struct frozen_thread *pick_worker(struct frozen *fz)
 		if (arch->get_syscall_nr(&regs) >= 0)
 			return t;
 	}
-	if (any)
+	if (any || event_stops)
 		return any;
 	for (i = 0; i < fz->count; i++)
 		if (fz->threads[i].stop == STOP_SIGNAL)

@@ -249,10 +249,10 @@ void target_explain(const struct target_info *ti, int err)
 		pr_err("pid %d (%s): a thread did not stop in time (see --timeout); "
 		       "nothing was changed", ti->pid, ti->comm);
 		break;
-	case -EAGAIN:
-		pr_err("pid %d (%s): each time it was stopped, every thread was taking a "
-		       "signal (a signal storm?); nothing was changed, try again",
-		       ti->pid, ti->comm);
+	case -EBUSY:
+		pr_err("pid %d (%s): each of 101 times it was stopped, every thread was "
+		       "taking a signal (a signal storm?); the fds not closed yet are "
+		       "left open, try again", ti->pid, ti->comm);
 		break;
 	default:
 		pr_errno(err, "pid %d (%s): cannot freeze", ti->pid, ti->comm);

@@ -118,15 +118,16 @@ if start sig --mode signals --closewait 8 --live 1; then
 	pid=$(field sig pid)
 	/sigstorm "$pid" RTMIN 5000 >"$T/storm" 2>&1 &
 	storm=$!
+	failed_fds=""
 	for fd in $(field sig closewait); do
-		/fdclose --no-syslog "$pid" "$fd" >/dev/null 2>&1 || bad sig "fdclose $pid $fd failed"
+		/fdclose --no-syslog "$pid" "$fd" >/dev/null 2>&1 || failed_fds="$failed_fds $fd"
 	done
 	wait "$storm"
 	reply=$(/cwctl -t 20 "$(field sig ctl)" expect-signals 5000 2>&1)
 	status=$(/cwctl -t 20 "$(field sig ctl)" status 2>&1)
-	case "$(cat "$T/storm") / $reply / $status" in
-	"sent 5000 / ok"*" / ok"*) ok sig ;;
-	*) bad sig "storm: $(cat "$T/storm"); signals: $reply; status: $status" ;;
+	case "$failed_fds / $(cat "$T/storm") / $reply / $status" in
+	" / sent 5000 / ok"*" / ok"*) ok sig ;;
+	*) bad sig "failed:$failed_fds; storm: $(cat "$T/storm"); signals: $reply; status: $status" ;;
 	esac
 fi
 
@@ -135,13 +136,16 @@ if start stopped --mode read --closewait 2; then
 	pid=$(field stopped pid)
 	kill -STOP "$pid"
 	sleep 0.2
+	before=$(sed 's/.*) //' "/proc/$pid/stat" | cut -c1)
 	set -- $(field stopped closewait)
 	/fdclose --no-syslog "$pid" "$1" "$2" >/dev/null 2>&1
 	rc=$?
 	sleep 0.2
 	state=$(sed 's/.*) //' "/proc/$pid/stat" | cut -c1)
 	kill -CONT "$pid"
-	if [ "$rc" != 0 ]; then
+	if [ "$before" != T ]; then
+		bad stopped "SIGSTOP did not stop it (state $before)"
+	elif [ "$rc" != 0 ]; then
 		bad stopped "fdclose exit $rc"
 	elif [ "$state" != T ]; then
 		bad stopped "state $state after the close, not T"
