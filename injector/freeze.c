@@ -103,6 +103,17 @@ long long frozen_deadline(const struct frozen *fz)
 	return clock_now_ns() + (long long)fz->timeout_ms * 1000000LL;
 }
 
+int remote_read(pid_t pid, uint64_t addr, void *buf, size_t len)
+{
+	struct iovec local = { .iov_base = buf, .iov_len = len };
+	struct iovec remote = { .iov_base = (void *)(uintptr_t)addr, .iov_len = len };
+	ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EFAULT;
+}
+
 int regs_get(pid_t tid, struct arch_regs *regs)
 {
 	struct iovec iov = { .iov_base = regs->bytes, .iov_len = sizeof(regs->bytes) };

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/uio.h>
 
 #include <capstone/capstone.h>
 
@@ -90,23 +89,12 @@ bool site_is_syscall(const struct arch_personality *arch, const uint8_t *code, s
 	return found;
 }
 
-static int read_remote(pid_t pid, uint64_t addr, void *buf, size_t len)
-{
-	struct iovec local = { .iov_base = buf, .iov_len = len };
-	struct iovec remote = { .iov_base = (void *)(uintptr_t)addr, .iov_len = len };
-	ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
-
-	if (n < 0)
-		return -errno;
-	return (size_t)n == len ? 0 : -EFAULT;
-}
-
 static bool remote_is_syscall(struct frozen *fz, uint64_t addr)
 {
 	uint8_t code[ARCH_INSN_MAX];
 	size_t len = fz->arch->syscall_insn_len;
 
-	if (read_remote(fz->worker->tid, addr, code, len))
+	if (remote_read(fz->worker->tid, addr, code, len))
 		return false;
 	return site_is_syscall(fz->arch, code, len, addr);
 }
@@ -232,7 +220,7 @@ static int find_in_vdso(struct frozen *fz)
 	img = malloc(end - start);
 	if (!img)
 		return -ENOMEM;
-	ret = read_remote(fz->worker->tid, start, img, end - start);
+	ret = remote_read(fz->worker->tid, start, img, end - start);
 	if (ret)
 		goto free_img;
 	off = site_scan_code(fz->arch, img, end - start);
