@@ -74,13 +74,13 @@ $(OBJDIR)/%.o: %.c $(wildcard */*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(OBJDIR)/%.o: %.S
+$(OBJDIR)/%.o: %.S $(wildcard arch/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) -c -o $@ $<
+	$(CC) $(BASE_CPPFLAGS) -c -o $@ $<
 
-$(ASAN_DIR)/%.o: %.S
+$(ASAN_DIR)/%.o: %.S $(wildcard arch/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) -c -o $@ $<
+	$(CC) $(BASE_CPPFLAGS) -c -o $@ $<
 
 $(OBJDIR)/tests/%: tests/unit/%.c $(LIB_OBJS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)

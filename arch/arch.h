@@ -38,6 +38,36 @@ enum arch_sysno {
 	SYSNO_COUNT
 };
 
+/* Where the bulk loop is, as its frame's first 32-bit word says. */
+enum bulk_state {
+	BULK_RUNNING = 0,	/* closing, or not yet started */
+	BULK_PARKED = 1,	/* done, sleeping until fdclose takes the thread back */
+	BULK_HOME = 2,		/* gave up waiting: restored the thread by itself */
+};
+
+/*
+ * A position-independent loop that closes fds[0..count), stores each
+ * result in results[], then parks (see arch/x86_64_bulk.S).  Its data page,
+ * data_offset bytes after the code's start (a multiple of the page size),
+ * begins with a frame of frame_len bytes; the state word is its first.
+ */
+struct arch_bulk_loop {
+	/* Returns the code's length and points *code at it. */
+	size_t (*code)(const uint8_t **code);
+	size_t data_offset;
+	size_t frame_len;
+	/*
+	 * Writes the frame: state BULK_RUNNING, the park time, and how to go
+	 * home unattended: the signal mask and the register image home, whose
+	 * restart rules the caller has already applied.
+	 */
+	void (*fill_frame)(uint8_t *frame, const struct arch_regs *home, uint64_t sigmask,
+			   unsigned int park_s);
+	/* Sets up regs to enter the loop at pc, with no syscall in progress. */
+	void (*set_entry)(struct arch_regs *regs, uint64_t pc, uint64_t fds, uint64_t results,
+			  uint64_t count);
+};
+
 struct arch_personality {
 	const char *name;
 	size_t regs_len;		/* NT_PRSTATUS size that selects it */
@@ -73,17 +103,8 @@ struct arch_personality {
 	 */
 	bool (*apply_restart)(struct arch_regs *regs);
 
-	/*
-	 * A position-independent loop that closes fds[0..count), stores each
-	 * result in results[], then stops its own thread with SIGSTOP.  The
-	 * hook returns the code's length and points *code at it; it is NULL
-	 * where the personality has no such loop (fdclose then injects one
-	 * close per fd).
-	 */
-	size_t (*bulk_close_code)(const uint8_t **code);
-	/* Sets up regs to enter that loop at pc, with no syscall in progress. */
-	void (*set_bulk_close)(struct arch_regs *regs, uint64_t pc, uint64_t fds,
-			       uint64_t results, uint64_t count, int tgid, int tid);
+	/* The loop that closes many fds in one injection; NULL where there is none. */
+	const struct arch_bulk_loop *bulk;
 };
 
 /* Returns the personality whose register image has that size, or NULL. */

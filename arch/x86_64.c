@@ -8,6 +8,7 @@
 #include <capstone/capstone.h>
 
 #include "arch/arch.h"
+#include "arch/x86_64_bulk.h"
 
 /* The kernel's internal restart codes (include/linux/errno.h). */
 #define ERESTARTSYS		512
@@ -156,17 +157,45 @@ DEFINE_ACCESSORS(i386)
 extern const uint8_t x86_64_bulk_close_start[];
 extern const uint64_t x86_64_bulk_close_len;
 
-static size_t x86_64_bulk_close_code(const uint8_t **code)
+static size_t x86_64_bulk_code(const uint8_t **code)
 {
 	*code = x86_64_bulk_close_start;
 	return (size_t)x86_64_bulk_close_len;
 }
 
-/* The loop's inputs, in callee-saved registers that syscall leaves alone. */
-enum { X_R15 = 0, X_R14 = 1, X_R13 = 2, X_R12 = 3, X_RBP = 4, X_RBX = 5 };
+/* Indexes of struct user_regs_struct (arch/x86/include/asm/user_64.h). */
+enum {
+	X_R15, X_R14, X_R13, X_R12, X_RBP, X_RBX, X_R11, X_R10, X_R9, X_R8,
+	X_RAX, X_RCX, X_RDX, X_RSI, X_RDI, X_ORIG_RAX, X_RIP, X_CS, X_EFLAGS, X_RSP,
+};
 
-static void x86_64_set_bulk_close(struct arch_regs *r, uint64_t pc, uint64_t fds,
-				  uint64_t results, uint64_t count, int tgid, int tid)
+static void frame_put(uint8_t *frame, unsigned int off, uint64_t v)
+{
+	memcpy(frame + off, &v, sizeof(v));
+}
+
+static void x86_64_bulk_fill_frame(uint8_t *frame, const struct arch_regs *home,
+				   uint64_t sigmask, unsigned int park_s)
+{
+	static const struct { unsigned char frame_off, reg; } map[] = {
+		{ XB_RFLAGS, X_EFLAGS }, { XB_RIP, X_RIP }, { XB_RSP, X_RSP },
+		{ XB_RAX, X_RAX }, { XB_RBX, X_RBX }, { XB_RCX, X_RCX }, { XB_RDX, X_RDX },
+		{ XB_RSI, X_RSI }, { XB_RDI, X_RDI }, { XB_RBP, X_RBP }, { XB_R8, X_R8 },
+		{ XB_R9, X_R9 }, { XB_R10, X_R10 }, { XB_R11, X_R11 }, { XB_R12, X_R12 },
+		{ XB_R13, X_R13 }, { XB_R14, X_R14 }, { XB_R15, X_R15 },
+	};
+	size_t i;
+
+	memset(frame, 0, XB_FRAME_LEN);
+	frame_put(frame, XB_PARK_S, park_s);
+	frame_put(frame, XB_SIGMASK, sigmask);
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		frame_put(frame, map[i].frame_off, reg_get(&x86_64_layout, home, map[i].reg));
+}
+
+/* The loop's inputs, in callee-saved registers that syscall leaves alone. */
+static void x86_64_bulk_set_entry(struct arch_regs *r, uint64_t pc, uint64_t fds,
+				  uint64_t results, uint64_t count)
 {
 	const struct reg_layout *l = &x86_64_layout;
 
@@ -175,9 +204,15 @@ static void x86_64_set_bulk_close(struct arch_regs *r, uint64_t pc, uint64_t fds
 	reg_set(l, r, X_RBX, fds);
 	reg_set(l, r, X_RBP, results);
 	reg_set(l, r, X_R12, count);
-	reg_set(l, r, X_R13, (uint64_t)tgid);
-	reg_set(l, r, X_R14, (uint64_t)tid);
 }
+
+static const struct arch_bulk_loop x86_64_bulk = {
+	.code = x86_64_bulk_code,
+	.data_offset = XB_DATA_OFFSET,
+	.frame_len = XB_FRAME_LEN,
+	.fill_frame = x86_64_bulk_fill_frame,
+	.set_entry = x86_64_bulk_set_entry,
+};
 
 static const struct arch_personality x86_64_personality = {
 	.name = "x86_64",
@@ -203,8 +238,7 @@ static const struct arch_personality x86_64_personality = {
 	.get_result = x86_64_get_result,
 	.set_syscall = x86_64_set_syscall,
 	.apply_restart = x86_64_apply_restart,
-	.bulk_close_code = x86_64_bulk_close_code,
-	.set_bulk_close = x86_64_set_bulk_close,
+	.bulk = &x86_64_bulk,
 };
 
 /* An i386 process on an x86_64 kernel enters the kernel with int $0x80. */

@@ -237,6 +237,7 @@ int cmd_close(const struct options *opt)
 		refuse_process(opt, &ti, targets, ret, why);
 		goto free_targets;
 	}
+	params.bulk_allowed = ti.seccomp == 0;
 	ret = target_refuse(&ti, why, sizeof(why));
 	if (ret) {
 		refuse_process(opt, &ti, targets, ret, why);

@@ -129,6 +129,7 @@ static void act_on_process(const struct options *opt, struct job *job)
 		refuse_all(job, -ESRCH, "the process exited");
 		return;
 	}
+	params.bulk_allowed = job->ti.seccomp == 0;
 	ret = target_refuse(&job->ti, why, sizeof(why));
 	if (ret) {
 		pr_err("%s", why);

@@ -11,12 +11,14 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "injector/internal.h"
 
 /*
@@ -26,10 +28,20 @@
 #define BULK_MIN 8
 /* No close returns this: it marks a result the loop has not written yet. */
 #define RESULT_UNSET 0x7fffffff
+/*
+ * How long the parked loop waits for fdclose before it restores the thread
+ * by itself.  fdclose takes it back within microseconds of the park; only a
+ * killed or stopped fdclose leaves it waiting this long.
+ */
+#define PARK_S 1
+/* How often fdclose looks whether the loop has parked. */
+#define POLL_NS 20000
 
 struct scratch {
 	uint64_t addr;
 	size_t len;
+	size_t code_len;	/* the executable part: data_offset bytes */
+	uint64_t frame;
 	uint64_t fds;
 	uint64_t results;
 };
@@ -58,14 +70,15 @@ static int syscall_error(int64_t result)
 	return result < 0 && result >= -4095 ? (int)result : 0;
 }
 
-static int map_scratch(struct frozen *fz, size_t code_len, size_t n, struct scratch *s)
+static int map_scratch(struct frozen *fz, const struct arch_bulk_loop *loop, size_t n,
+		       struct scratch *s)
 {
-	size_t code = page_round(code_len);
 	uint64_t args[6];
 	int64_t result;
 	int ret;
 
-	s->len = code + page_round(2 * n * sizeof(int32_t));
+	s->code_len = loop->data_offset;
+	s->len = s->code_len + page_round(loop->frame_len + 2 * n * sizeof(int32_t));
 	args[0] = 0;
 	args[1] = s->len;
 	args[2] = PROT_READ | PROT_WRITE;
@@ -79,7 +92,8 @@ static int map_scratch(struct frozen *fz, size_t code_len, size_t n, struct scra
 	if (ret)
 		return ret;
 	s->addr = (uint64_t)result;
-	s->fds = s->addr + code;
+	s->frame = s->addr + s->code_len;
+	s->fds = s->frame + loop->frame_len;
 	s->results = s->fds + n * sizeof(int32_t);
 	return 0;
 }
@@ -93,12 +107,35 @@ static int unmap_scratch(struct frozen *fz, const struct scratch *s)
 	return ret ? ret : syscall_error(result);
 }
 
-/* Writes the loop and its inputs, then makes the code page executable only. */
-static int fill_scratch(struct frozen *fz, const struct scratch *s, const uint8_t *code,
-			size_t code_len, const int *fds, size_t n)
+/*
+ * The frame tells the loop how to go home unattended: the worker's own
+ * mask, and its registers as thaw() would put them back.
+ */
+static int write_frame(struct frozen *fz, const struct arch_bulk_loop *loop,
+		       const struct scratch *s)
 {
-	uint64_t args[6] = { s->addr, page_round(code_len), PROT_READ | PROT_EXEC };
+	struct frozen_thread *t = fz->worker;
+	struct arch_regs home = t->regs;
+	uint8_t *frame = calloc(1, loop->frame_len);
+	int ret;
+
+	if (!frame)
+		return -ENOMEM;
+	fz->arch->apply_restart(&home);
+	loop->fill_frame(frame, &home, t->sigmask, PARK_S);
+	ret = remote_write(t->tid, s->frame, frame, loop->frame_len);
+	free(frame);
+	return ret;
+}
+
+/* Writes the loop and its inputs, then makes the code pages executable only. */
+static int fill_scratch(struct frozen *fz, const struct arch_bulk_loop *loop,
+			const struct scratch *s, const int *fds, size_t n)
+{
+	uint64_t args[6] = { s->addr, s->code_len, PROT_READ | PROT_EXEC };
 	int32_t *buf = malloc(2 * n * sizeof(*buf));
+	const uint8_t *code;
+	size_t code_len = loop->code(&code);
 	int64_t result;
 	size_t i;
 	int ret;
@@ -111,6 +148,8 @@ static int fill_scratch(struct frozen *fz, const struct scratch *s, const uint8_
 	}
 	ret = remote_write(fz->worker->tid, s->addr, code, code_len);
 	if (!ret)
+		ret = write_frame(fz, loop, s);
+	if (!ret)
 		ret = remote_write(fz->worker->tid, s->fds, buf, 2 * n * sizeof(*buf));
 	free(buf);
 	if (ret)
@@ -119,39 +158,114 @@ static int fill_scratch(struct frozen *fz, const struct scratch *s, const uint8_
 	return ret ? ret : syscall_error(result);
 }
 
-static bool loop_finished(const int32_t *results, size_t n)
+static int read_state(const struct frozen *fz, const struct scratch *s, uint32_t *state)
 {
-	return n == 0 || results[n - 1] != RESULT_UNSET;
+	return remote_read(fz->worker->tid, s->frame, state, sizeof(*state));
 }
 
 /*
- * Runs the loop until it stops itself.  A SIGSTOP from someone else can
- * stop it early: the last result tells, and that SIGSTOP is sent again
- * after thaw.
+ * Waits, while the loop runs, until it parks or the deadline passes.  The
+ * worker has every signal blocked, so only a SIGSTOP (swallowed here, sent
+ * again after thaw) or its death can stop it meanwhile.
  */
-static int run_loop(struct frozen *fz, const struct scratch *s, size_t n, int32_t *results)
+static int wait_parked(struct frozen *fz, const struct scratch *s)
+{
+	struct timespec pause = { .tv_nsec = POLL_NS };
+	struct frozen_thread *t = fz->worker;
+	long long deadline = frozen_deadline(fz);
+	uint32_t state = BULK_RUNNING;
+	int status, ret;
+
+	while (state == BULK_RUNNING && clock_now_ns() < deadline) {
+		pid_t r = waitpid(t->tid, &status, __WALL | WNOHANG);
+
+		if (r == t->tid) {
+			if (WIFEXITED(status) || WIFSIGNALED(status)) {
+				t->stop = STOP_GONE;
+				t->regs_saved = false;
+				return -ESRCH;
+			}
+			if (status >> 16 == 0 && WSTOPSIG(status) == SIGSTOP)
+				fz->stop_after_thaw = true;
+			if (ptrace(PTRACE_CONT, t->tid, NULL, NULL))
+				return -errno;
+			continue;
+		}
+		ret = read_state(fz, s, &state);
+		if (ret)
+			return ret;
+		if (state == BULK_RUNNING)
+			nanosleep(&pause, NULL);
+	}
+	return 0;
+}
+
+/* Takes the worker back, parked or not, with an interrupt stop. */
+static int interrupt_worker(struct frozen *fz)
+{
+	struct frozen_thread *t = fz->worker;
+	int status, ret;
+
+	if (ptrace(PTRACE_INTERRUPT, t->tid, NULL, NULL))
+		return -errno;
+	for (;;) {
+		ret = wait_tid(t->tid, frozen_deadline(fz), &status);
+		if (ret)
+			return ret;
+		if (WIFEXITED(status) || WIFSIGNALED(status)) {
+			t->stop = STOP_GONE;
+			t->regs_saved = false;
+			return -ESRCH;
+		}
+		if (status >> 16 == PTRACE_EVENT_STOP)
+			return 0;
+		if (WSTOPSIG(status) == SIGSTOP)
+			fz->stop_after_thaw = true;
+		if (ptrace(PTRACE_CONT, t->tid, NULL, NULL))
+			return -errno;
+	}
+}
+
+/*
+ * A loop that went home restored the worker itself and may be running the
+ * application's code by now: thaw must not put the old image back, and
+ * the scratch mapping can no longer be removed safely.
+ */
+static void forget_worker_state(struct frozen *fz)
+{
+	fz->worker->regs_saved = false;
+	fz->worker->sigmask_saved = false;
+	fz->scratch_left = true;
+}
+
+/* Runs the loop until it parks, then takes the worker back. */
+static int run_loop(struct frozen *fz, const struct arch_bulk_loop *loop,
+		    const struct scratch *s, size_t n, int32_t *results)
 {
 	struct frozen_thread *t = fz->worker;
 	struct arch_regs regs = t->regs;
-	int status, ret;
+	uint32_t state;
+	int ret;
 
-	fz->arch->set_bulk_close(&regs, s->addr, s->fds, s->results, n, fz->pid, t->tid);
+	loop->set_entry(&regs, s->addr, s->fds, s->results, n);
 	ret = regs_set(t->tid, &regs);
 	if (ret)
 		return ret;
-	for (;;) {
-		ret = worker_resume(fz, PTRACE_CONT, &status);
-		if (ret)
-			return ret;
-		if (status >> 16 != 0 || WSTOPSIG(status) != SIGSTOP)
-			continue;	/* not ours: every other signal is blocked */
+	if (ptrace(PTRACE_CONT, t->tid, NULL, NULL))
+		return -errno;
+	ret = wait_parked(fz, s);
+	if (!ret)
+		ret = interrupt_worker(fz);
+	if (ret)
+		return ret;
+	ret = read_state(fz, s, &state);
+	if (!ret)
 		ret = remote_read(t->tid, s->results, results, n * sizeof(*results));
-		if (ret)
-			return ret;
-		if (loop_finished(results, n))
-			return 0;
-		fz->stop_after_thaw = true;
-	}
+	if (ret)
+		return ret;
+	if (state == BULK_HOME)
+		forget_worker_state(fz);
+	return state == BULK_RUNNING ? -ETIMEDOUT : 0;
 }
 
 static int close_one_by_one(struct frozen *fz, const int *fds, int *results, size_t n)
@@ -173,12 +287,20 @@ static int close_one_by_one(struct frozen *fz, const int *fds, int *results, siz
 	return 0;
 }
 
+static bool bulk_usable(const struct frozen *fz, size_t n)
+{
+	const struct arch_bulk_loop *loop = fz->arch->bulk;
+
+	return fz->bulk_allowed && n >= BULK_MIN && loop &&
+	       loop->data_offset % (size_t)sysconf(_SC_PAGESIZE) == 0;
+}
+
 int rclose_many(struct frozen *fz, const int *fds, int *results, size_t n)
 {
+	const struct arch_bulk_loop *loop;
 	struct scratch s;
-	const uint8_t *code;
 	int32_t *out;
-	size_t code_len, i;
+	size_t i;
 	int ret, unmap_ret;
 
 	if (!fz->worker) {
@@ -189,26 +311,26 @@ int rclose_many(struct frozen *fz, const int *fds, int *results, size_t n)
 			return ret;
 		}
 	}
-	if (n < BULK_MIN || !fz->arch->bulk_close_code)
+	if (!bulk_usable(fz, n))
 		return close_one_by_one(fz, fds, results, n);
-	code_len = fz->arch->bulk_close_code(&code);
+	loop = fz->arch->bulk;
 	out = malloc(n * sizeof(*out));
 	if (!out)
 		return -ENOMEM;
 	for (i = 0; i < n; i++)
 		out[i] = RESULT_UNSET;
-	ret = map_scratch(fz, code_len, n, &s);
+	ret = map_scratch(fz, loop, n, &s);
 	if (ret)
 		goto free_out;
-	ret = fill_scratch(fz, &s, code, code_len, fds, n);
+	ret = fill_scratch(fz, loop, &s, fds, n);
 	if (!ret)
-		ret = run_loop(fz, &s, n, out);
-	unmap_ret = fz->worker ? unmap_scratch(fz, &s) : -ESRCH;
+		ret = run_loop(fz, loop, &s, n, out);
+	unmap_ret = fz->worker && fz->worker->regs_saved ? unmap_scratch(fz, &s) : 0;
 	if (!ret)
 		ret = unmap_ret;
 free_out:
 	for (i = 0; i < n; i++)
-		results[i] = ret && out[i] == RESULT_UNSET ? -ECANCELED : out[i];
+		results[i] = out[i] == RESULT_UNSET ? -ECANCELED : out[i];
 	free(out);
 	return ret;
 }

@@ -55,6 +55,13 @@ struct frozen {
 	uint64_t site;		/* address of a verified syscall instruction */
 	size_t injections;
 	bool stop_after_thaw;	/* a SIGSTOP arrived mid-window: send it again */
+	/*
+	 * The caller may allow the bulk loop (its clock and sleep syscalls are
+	 * not checked against a seccomp filter); after it ran, scratch_left
+	 * says that it restored its thread by itself and its mapping stays.
+	 */
+	bool bulk_allowed;
+	bool scratch_left;
 	/* fdclose's own scheduling, raised for the window and put back. */
 	enum sched_boost sched_boosted;
 	int sched_policy;

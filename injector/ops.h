@@ -38,6 +38,12 @@ struct op_target {
 struct op_params {
 	unsigned int timeout_ms;	/* deadline of each wait on the target */
 	long long max_pause_us;		/* bound on one frozen window */
+	/*
+	 * May many fds be closed by the injected loop?  Not in a target with a
+	 * seccomp filter: the loop's own syscalls (clock_gettime,
+	 * clock_nanosleep, rt_sigprocmask) could be denied or kill it.
+	 */
+	bool bulk_allowed;
 };
 
 struct op_stats {

@@ -243,6 +243,38 @@ fx_start_netns() {
 	_it_wait_ready "$name" $!
 }
 
+# fx_start_pidns NAME [--user] [cwfix options...]: cwfix in a pid namespace
+# of its own, as in a container: a shell is the namespace's pid 1 and cwfix
+# its pid 2 (pid 1 would ignore signals it has no handler for).  With
+# --user, also in a new user namespace (root mapped to us) and a network
+# namespace of its own, loopback up: a rootless container.  The ready file's
+# pid line is rewritten to the pid we see, its own number kept as ns_pid.
+fx_start_pidns() {
+	local name=$1 ns=(--pid --fork) up= sh child host
+	shift
+	if [ "${1:-}" = --user ]; then
+		ns=(--user --map-root-user --pid --fork --net)
+		up='ip link set lo up || exit 1; '
+		shift
+	fi
+	rm -f "$IT_TMP/$name.ready" "$IT_TMP/$name.ready.ns"
+	unshare "${ns[@]}" -- sh -c "$up"'"$0" "$@" & wait' "$CWFIX" \
+		--ctl "$IT_TMP/$name.ctl" --ready "$IT_TMP/$name.ready.ns" "$@" \
+		</dev/null >"$IT_TMP/$name.log" 2>&1 &
+	it_track_pid $!
+	wait_until "$IT_READY_TIMEOUT" test -s "$IT_TMP/$name.ready.ns" ||
+		fail "fixture $name not ready:"$'\n'"$(cat "$IT_TMP/$name.log")"
+	sh=$(cat "/proc/$!/task/$!/children" 2>/dev/null)
+	child=$(cat "/proc/${sh%% *}/task/${sh%% *}/children" 2>/dev/null)
+	host=${child%% *}
+	[ -n "$host" ] && [ "$(awk '$1 == "NSpid:" { print $NF }' "/proc/$host/status")" = \
+		"$(awk '$1 == "pid" { print $2 }' "$IT_TMP/$name.ready.ns")" ] ||
+		framework_error "fixture $name: cannot find its pid (unshare $!, sh $sh, child $child)"
+	it_track_pid "$host"
+	awk -v host="$host" '$1 == "pid" { print "pid", host; print "ns_pid", $2; next } { print }' \
+		"$IT_TMP/$name.ready.ns" >"$IT_TMP/$name.ready"
+}
+
 # fx_field NAME KEY: the value(s) of a ready-file line; "" if absent.
 fx_field() {
 	local base=${1%.child}

@@ -3,8 +3,9 @@
 # one frozen window by a loop injected once (not one injected close per fd),
 # the fixture stays intact, and fdclose -v reports how long it was frozen.
 #
-# Seen from outside: strace on fdclose shows one PTRACE_SEIZE, one
-# PTRACE_INTERRUPT and one PTRACE_DETACH per thread (one window), and
+# Seen from outside: strace on fdclose shows one PTRACE_SEIZE, two
+# PTRACE_INTERRUPTs (the freeze, and taking the thread back from the parked
+# loop) and one PTRACE_DETACH per thread (one window), no signal sent, and
 # process_vm_writev into the target (the loop); -v says how many syscalls
 # were injected (fewer than the fds) and for how long the threads were
 # frozen, and --json's frozen_us agrees with it.
@@ -36,7 +37,7 @@ masks=$(sigmasks one)
 anon=$(anon_exec "$pid")
 wait_parked one
 # shellcheck disable=SC2086 # one fd per word
-run_capture strace -f -qq -o "$IT_TMP/strace.log" -e trace=ptrace,process_vm_writev \
+run_capture strace -f -qq -o "$IT_TMP/strace.log" -e trace=ptrace,process_vm_writev,kill,tgkill \
 	"$FDCLOSE" -v "$pid" $fds
 [ "$RC" = 0 ] || fail "fdclose -v $pid (20 fds) exited $RC:"$'\n'"$(cat "$OUT" "$ERR")"
 assert_eq "$N" "$(grep -c "^closed fd [0-9]* in pid $pid (cwfix): tcp .* CLOSE-WAIT$" "$OUT")" "closed lines"
@@ -50,9 +51,12 @@ assert_eq 1 "$threads" "threads frozen"
 count() {
 	grep -cE "$1" "$IT_TMP/strace.log"
 }
-for req in SEIZE INTERRUPT DETACH; do
+for req in SEIZE DETACH; do
 	assert_eq 1 "$(count "ptrace\(PTRACE_${req}, ${pid}[,)]")" "PTRACE_$req of $pid (one window)"
 done
+# One interrupt freezes the thread, one takes it back from the parked loop.
+assert_eq 2 "$(count "ptrace\(PTRACE_INTERRUPT, ${pid}[,)]")" "PTRACE_INTERRUPT of $pid (one window)"
+assert_eq 0 "$(count "tgkill|kill\(")" "signals sent by fdclose"
 [ "$(count "process_vm_writev\($pid,")" -ge 1 ] ||
 	fail "nothing was written into the target: no injected loop"$'\n'"$(cat "$IT_TMP/strace.log")"
 

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "arch/arch.h"
+#include "arch/x86_64_bulk.h"
 #include "injector/internal.h"
 
 /* x86_64 user_regs_struct word offsets the tests poke directly. */
@@ -233,35 +234,80 @@ static void test_vdso_scan_respects_instruction_boundaries(void **state)
 	assert_int_equal(site_scan_code(x, img, sizeof(img)), -ENOEXEC);
 }
 
-/* The close loop must decode as whole instructions, with its two syscalls. */
-static void test_bulk_close_code_decodes(void **state)
+/*
+ * The close loop decodes as whole instructions, with exactly its four
+ * syscalls (close, clock_gettime, clock_nanosleep, rt_sigprocmask): none of
+ * them may be tgkill or anything else that needs a pid number.
+ */
+static void test_bulk_loop_decodes(void **state)
 {
 	const struct arch_personality *x = arch_personality_for(216);
+	const struct arch_bulk_loop *loop = x->bulk;
 	const uint8_t *code;
-	size_t len = x->bulk_close_code(&code), off, syscalls = 0;
+	size_t len, off, syscalls = 0;
 
 	(void)state;
-	assert_true(len > 8 && len < 256);
+	assert_non_null(loop);
+	len = loop->code(&code);
+	assert_true(len > 8 && len < loop->data_offset);
 	for (off = 0; off + 2 <= len; off++)
 		syscalls += site_is_syscall(x, code + off, len - off, off);
-	assert_int_equal(syscalls, 2);
-	assert_null(arch_personality_for(68)->bulk_close_code);
+	assert_int_equal(syscalls, 4);
+	assert_int_equal(loop->data_offset, XB_DATA_OFFSET);
+	assert_int_equal(loop->frame_len, XB_FRAME_LEN);
+	assert_null(arch_personality_for(68)->bulk);
 }
 
-static void test_set_bulk_close_registers(void **state)
+static uint64_t frame_get(const uint8_t *frame, unsigned int off)
 {
-	const struct arch_personality *a = arch_personality_for(216);
-	struct arch_regs r = x86_64_image();
+	uint64_t v;
+
+	memcpy(&v, frame + off, sizeof(v));
+	return v;
+}
+
+/* The frame must carry every register the loop puts back on its way home. */
+static void test_bulk_frame_holds_the_home_image(void **state)
+{
+	static const struct { unsigned int off, reg; } want[] = {
+		{ XB_R15, 0 }, { XB_R14, 1 }, { XB_R13, 2 }, { XB_R12, 3 }, { XB_RBP, 4 },
+		{ XB_RBX, 5 }, { XB_R11, 6 }, { XB_R10, 7 }, { XB_R9, 8 }, { XB_R8, 9 },
+		{ XB_RAX, 10 }, { XB_RCX, 11 }, { XB_RDX, 12 }, { XB_RSI, 13 }, { XB_RDI, 14 },
+		{ XB_RIP, 16 }, { XB_RFLAGS, 18 }, { XB_RSP, 19 },
+	};
+	const struct arch_bulk_loop *loop = arch_personality_for(216)->bulk;
+	struct arch_regs home = x86_64_image();
+	uint8_t frame[XB_FRAME_LEN];
+	size_t i;
 
 	(void)state;
-	a->set_bulk_close(&r, 0x10000, 0x11000, 0x12000, 42, 100, 101);
+	memset(frame, 0xaa, sizeof(frame));
+	loop->fill_frame(frame, &home, 0x1234000000000001ULL, 7);
+	assert_int_equal(frame_get(frame, XB_STATE) & 0xffffffff, BULK_RUNNING);
+	assert_int_equal(frame_get(frame, XB_PARK_S), 7);
+	assert_int_equal(frame_get(frame, XB_SIGMASK), 0x1234000000000001ULL);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		assert_int_equal(frame_get(frame, want[i].off), get64(&home, want[i].reg));
+	/* The loop's own stack lies below XB_STACK_TOP, past every saved word. */
+	assert_true(XB_R15 + 8 <= XB_STACK_TOP - 16 && XB_STACK_TOP <= XB_FRAME_LEN);
+}
+
+static void test_bulk_entry_registers(void **state)
+{
+	const struct arch_bulk_loop *loop = arch_personality_for(216)->bulk;
+	struct arch_regs r = x86_64_image(), before = r;
+	unsigned int i;
+
+	(void)state;
+	loop->set_entry(&r, 0x10000, 0x11000, 0x12000, 42);
 	assert_int_equal(get64(&r, X_RIP), 0x10000);
 	assert_int_equal((int64_t)get64(&r, X_ORIG_RAX), -1);
 	assert_int_equal(get64(&r, X_RBX), 0x11000);
 	assert_int_equal(get64(&r, 4), 0x12000);	/* rbp: results */
 	assert_int_equal(get64(&r, 3), 42);		/* r12: count */
-	assert_int_equal(get64(&r, 2), 100);		/* r13: tgid */
-	assert_int_equal(get64(&r, 1), 101);		/* r14: tid */
+	for (i = 0; i < 27; i++)
+		if (i != X_RIP && i != X_ORIG_RAX && i != X_RBX && i != 4 && i != 3)
+			assert_int_equal(get64(&r, i), get64(&before, i));
 }
 
 int main(void)
@@ -275,8 +321,9 @@ int main(void)
 		cmocka_unit_test(test_i386_layout),
 		cmocka_unit_test(test_syscall_instruction_is_decoded),
 		cmocka_unit_test(test_vdso_scan_respects_instruction_boundaries),
-		cmocka_unit_test(test_bulk_close_code_decodes),
-		cmocka_unit_test(test_set_bulk_close_registers),
+		cmocka_unit_test(test_bulk_loop_decodes),
+		cmocka_unit_test(test_bulk_frame_holds_the_home_image),
+		cmocka_unit_test(test_bulk_entry_registers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
