@@ -265,7 +265,7 @@ static int run_loop(struct frozen *fz, const struct arch_bulk_loop *loop,
 		return ret;
 	if (state == BULK_HOME)
 		forget_worker_state(fz);
-	return state == BULK_RUNNING ? -ETIMEDOUT : 0;
+	return state == BULK_RUNNING ? -ETIME : 0;
 }
 
 static int close_one_by_one(struct frozen *fz, const int *fds, int *results, size_t n)

@@ -94,7 +94,8 @@ int rsyscall(struct frozen *fz, enum arch_sysno sys, const uint64_t args[6],
  * Closes fds[0..n) in the frozen process and stores each close's return
  * value in results[].  Many fds cost about one injection: a small loop runs
  * from a scratch mapping that is removed afterwards.  Returns 0, or -errno
- * when the injection failed (results then say -ECANCELED where unknown).
+ * when the injection failed (results then say -ECANCELED where unknown;
+ * -ETIME when the loop did not finish before the deadline).
  */
 int rclose_many(struct frozen *fz, const int *fds, int *results, size_t n);
 /* Puts everything back and detaches; returns 0 or the first -errno met. */

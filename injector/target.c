@@ -249,6 +249,11 @@ void target_explain(const struct target_info *ti, int err)
 		pr_err("pid %d (%s): a thread did not stop in time (see --timeout); "
 		       "nothing was changed", ti->pid, ti->comm);
 		break;
+	case -ETIME:
+		pr_err("pid %d (%s): the injected close loop did not finish in time "
+		       "(see --timeout); each fd's own line says whether it was closed",
+		       ti->pid, ti->comm);
+		break;
 	case -EBUSY:
 		pr_err("pid %d (%s): each of 101 times it was stopped, every thread was "
 		       "taking a signal (a signal storm?); the fds not closed yet are "

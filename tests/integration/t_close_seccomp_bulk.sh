@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Many fds of a target under a seccomp filter, as systemd's
+# SystemCallFilter= makes them: the bulk loop's syscalls would run under the
+# filter too.  (fdclose 0.1's loop, with tgkill denied, spun for ever or was
+# killed, and fdclose reported "failed" for fds that were in fact closed.)
+# Each filter below denies a syscall that the loop or its way back could
+# use; every fd must be closed, reported closed, and the target intact.
+. "$(dirname "$0")/lib.sh"
+
+need_root
+need_fdclose
+need_fixtures
+
+N=12
+SECCOMPEXEC=$FIXDIR/seccompexec
+[ -x "$SECCOMPEXEC" ] || framework_error "$SECCOMPEXEC is not built (make fixtures)"
+
+i=0
+for filter in "kill tgkill" "errno tgkill" "kill clock_nanosleep,clock_gettime,rt_sigprocmask" \
+	"trap tgkill,kill"; do
+	i=$((i + 1))
+	name=f$i
+	# shellcheck disable=SC2086 # action and syscalls are two words
+	fx_start_prog "$name" "$IT_TMP" "$SECCOMPEXEC" $filter -- "$CWFIX" --mode read --closewait "$N"
+	pid=$(fx_pid "$name")
+	assert_eq 2 "$(awk '$1 == "Seccomp:" { print $2 }' "/proc/$pid/status")" "Seccomp of $pid"
+	wait_parked "$name"
+	masks=$(sigmasks "$name")
+	# shellcheck disable=SC2046 # one fd per word
+	run_capture timeout 20 "$FDCLOSE" "$pid" $(fx_field "$name" closewait)
+	[ "$RC" = 0 ] || fail "fdclose $pid under '$filter' exited $RC:"$'\n'"$(cat "$OUT" "$ERR")"
+	assert_eq "$N" "$(grep -c "^closed fd [0-9]* in pid $pid (cwfix)" "$OUT")" "closed lines under '$filter'"
+	assert_untraced "$name"
+	assert_eq "$masks" "$(sigmasks "$name")" "signal masks under '$filter'"
+	wait_parked "$name" 2
+	assert_intact "$name"
+	assert_fds "$name" "$(all_gone "$name")"
+	log "'$filter': $N fds closed one by one, target intact"
+done
