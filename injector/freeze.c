@@ -66,6 +66,16 @@ static void deadline_disarm(void)
 	setitimer(ITIMER_REAL, &off, NULL);
 }
 
+/* Threads interrupted that never stopped: seized until fdclose exits. */
+static size_t threads_left_seized;
+
+static void add_stop_signals(sigset_t *set)
+{
+	sigaddset(set, SIGTSTP);
+	sigaddset(set, SIGTTIN);
+	sigaddset(set, SIGTTOU);
+}
+
 void signals_hold(sigset_t *old)
 {
 	sigset_t hold;
@@ -75,12 +85,23 @@ void signals_hold(sigset_t *old)
 	sigaddset(&hold, SIGTERM);
 	sigaddset(&hold, SIGHUP);
 	sigaddset(&hold, SIGQUIT);
+	/* ^Z, or a background job touching the terminal, must not stop us mid-window. */
+	add_stop_signals(&hold);
 	sigprocmask(SIG_BLOCK, &hold, old);
 }
 
+/*
+ * A thread still seized would stay in its interrupt stop as soon as it
+ * stops, for as long as fdclose is stopped: keep the stop signals held then,
+ * until exit releases it.
+ */
 void signals_release(const sigset_t *old)
 {
-	sigprocmask(SIG_SETMASK, old, NULL);
+	sigset_t mask = *old;
+
+	if (threads_left_seized)
+		add_stop_signals(&mask);
+	sigprocmask(SIG_SETMASK, &mask, NULL);
 }
 
 int wait_tid(pid_t tid, long long deadline_ns, int *status)
@@ -357,6 +378,7 @@ static void detach_late(struct frozen_thread *t)
 	if (wait_tid(t->tid, clock_now_ns() + LATE_STOP_GRACE_NS, &status)) {
 		pr_warn("thread %d did not stop in time; it is released when fdclose exits",
 			t->tid);
+		threads_left_seized++;
 		return;
 	}
 	note_stop(t, status);

@@ -102,7 +102,8 @@ int rclose_many(struct frozen *fz, const int *fds, int *results, size_t n);
 int thaw(struct frozen *fz);
 /*
  * fdclose holds SIGINT, SIGTERM, SIGHUP and SIGQUIT while a target is
- * frozen, so they take effect only once it is restored.
+ * frozen, so they take effect only once it is restored, and the stop
+ * signals SIGTSTP, SIGTTIN and SIGTTOU likewise.
  */
 void signals_hold(sigset_t *old);
 void signals_release(const sigset_t *old);

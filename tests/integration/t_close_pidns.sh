@@ -19,11 +19,6 @@ anon_exec() {
 	awk '$2 ~ /x/ && NF == 5' "/proc/$1/maps"
 }
 
-# state_of PID: its scheduler state letter, from /proc/PID/stat.
-state_of() {
-	sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f1
-}
-
 # cpu_ticks PID: utime + stime.
 cpu_ticks() {
 	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'

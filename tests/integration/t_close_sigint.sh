@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SIGINT, SIGTERM and SIGHUP sent to fdclose while it holds a target take
-# effect only once the target is restored.  The target is a vforker: its
+# effect only once the target is restored; SIGTSTP, SIGTTIN and SIGTTOU do
+# not stop it meanwhile either.  The target is a vforker: its
 # main thread waits in vfork() and cannot stop, so fdclose holds it until
 # its --timeout (3 s) runs out; with --thread a second thread does stop and
 # stays frozen (State t) all that time.  The signal comes ~0.3 s after the
@@ -79,7 +80,47 @@ signal_case() {
 	fx_vforker_done "$name" 8
 }
 
+# stop_case NAME SIGNAL: SIGTSTP (^Z), SIGTTIN or SIGTTOU while the target
+# is held must not stop fdclose with the target frozen until "fg": fdclose
+# goes on to its deadline and restores the target; only then may it stop.
+stop_case() {
+	local name=$1 sig=$2 pid fd link tid fdc rc st
+	fx_vforker_start "$name" --child-ms 5500 --thread
+	pid=$(fx_pid "$name")
+	fd=$(fx_field "$name" fd)
+	tid=$(fx_field "$name" tid)
+	link=$(readlink "/proc/$pid/fd/$fd")
+	wait_in_vfork "$name"
+	env --default-signal "$FDCLOSE" --timeout "${TIMEOUT_S}s" "$pid" "$fd" \
+		>"$IT_TMP/$name.out" 2>"$IT_TMP/$name.err" &
+	fdc=$!
+	it_track_pid "$fdc"
+	wait_until 2 eval '[ "$(state_of "$pid/task/$tid")" = t ]' ||
+		fail "$name: worker $tid of pid $pid was never frozen"
+	kill -s "$sig" "$fdc" || fail "$name: could not send SIG$sig to fdclose $fdc"
+	sleep 0.5
+	st=$(state_of "$fdc")
+	[ "$st" != T ] || fail "$name: SIG$sig stopped fdclose while pid $pid was held"
+	assert_eq t "$(state_of "$pid/task/$tid")" "$name: worker $tid after SIG$sig"
+	# Past the deadline the target is free, whether fdclose then stopped or not.
+	wait_until $((TIMEOUT_S + 2)) eval '[ "$(tracer_of "$pid")" = 0 ]' ||
+		fail "$name: pid $pid still traced by $(tracer_of "$pid") after the deadline"
+	assert_pid_untraced "$pid" "$name"
+	kill -CONT "$fdc" 2>/dev/null
+	wait "$fdc" 2>/dev/null
+	rc=$?
+	assert_eq 1 "$rc" "$name: fdclose's status (the timeout) with stderr: $(cat "$IT_TMP/$name.err")"
+	assert_fd_is "$pid" "$fd" "$link" "$name after fdclose"
+	fx_vforker_done "$name" 8
+}
+
 jobs=()
+stop_case tstp TSTP &
+jobs+=($!)
+stop_case ttin TTIN &
+jobs+=($!)
+stop_case ttou TTOU &
+jobs+=($!)
 signal_case int INT &
 jobs+=($!)
 signal_case int_thread INT --thread &
