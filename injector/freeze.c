@@ -18,6 +18,8 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <fcntl.h>
+#include <sched.h>
+#include <setjmp.h>
 #include <unistd.h>
 
 #include "common/clock.h"
@@ -29,10 +31,22 @@
 #define LATE_STOP_GRACE_NS (100 * 1000000LL)
 #define DEADLINE_TICK_US 5000
 
-/* Interrupts a blocking waitpid() once a deadline has passed; nothing else. */
+/*
+ * PTRACE_SEIZE of a thread whose process is in execve() waits for the
+ * exec, and the kernel restarts it after every signal (-ERESTARTNOINTR);
+ * the exec meanwhile waits for us to reap the threads it killed.  The only
+ * way out of that wait is to leave it from the signal handler: seize_escape
+ * is armed around each PTRACE_SEIZE.
+ */
+static sigjmp_buf *volatile seize_escape;
+static volatile long long seize_deadline_ns;
+
+/* Interrupts a blocking waitpid() once a deadline has passed, or escapes a seize. */
 static void on_deadline_tick(int sig)
 {
 	(void)sig;
+	if (seize_escape && clock_now_ns() > seize_deadline_ns)
+		siglongjmp(*seize_escape, 1);
 }
 
 void injector_init(void)
@@ -181,39 +195,101 @@ static int add_thread(struct frozen *fz, pid_t tid)
 	return 0;
 }
 
+/* PF_EXITING of include/linux/sched.h, in /proc/PID/task/TID/stat's flags. */
+#define TASK_FLAG_EXITING 0x4
+
 /*
  * A main thread that called pthread_exit() is a zombie and refuses SEIZE
- * with EPERM while the rest of the process lives on; the fd table is
+ * with EPERM while the rest of the process lives on; so does a thread on
+ * its way out, as every thread but one is during an exec.  The fd table is
  * shared, so the other threads are enough.
  */
-static bool thread_is_zombie(pid_t pid, pid_t tid)
+static bool thread_is_exiting(pid_t pid, pid_t tid)
 {
 	char buf[512], *paren;
+	unsigned long flags;
 	int fd = proc_open(0, "%d/task/%d/stat", pid, tid);
 	ssize_t n;
 
 	if (fd < 0)
-		return false;
+		return fd == -ENOENT;	/* gone already */
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0)
 		return false;
 	buf[n] = '\0';
 	paren = strrchr(buf, ')');
-	return paren && (paren[2] == 'Z' || paren[2] == 'X');
+	if (!paren || !paren[1] || !paren[2])
+		return false;
+	if (paren[2] == 'Z' || paren[2] == 'X')
+		return true;
+	/* state ppid pgrp session tty_nr tpgid flags */
+	if (sscanf(paren + 2, "%*c %*d %*d %*d %*d %*d %lu", &flags) != 1)
+		return false;
+	return flags & TASK_FLAG_EXITING;
+}
+
+/*
+ * An exec from a thread other than the main one gives the execing thread
+ * the main thread's number: we already hold it, under its old number,
+ * which now names nobody (waitpid says ECHILD, and it counts as gone).
+ */
+static bool traced_by_us(pid_t pid, pid_t tid)
+{
+	char *status, *v;
+	size_t len;
+	bool ours;
+
+	if (proc_read_all(&status, &len, "%d/task/%d/status", pid, tid))
+		return false;
+	v = strstr(status, "\nTracerPid:");
+	ours = v && strtol(v + strlen("\nTracerPid:"), NULL, 10) == getpid();
+	free(status);
+	return ours;
+}
+
+/* PTRACE_SEIZE that ends at the deadline; 0, -ETIMEDOUT or -errno. */
+static int seize_bounded(pid_t tid, long long deadline)
+{
+	sigjmp_buf escape;
+	int ret;
+
+	if (sigsetjmp(escape, 1)) {
+		seize_escape = NULL;
+		return -ETIMEDOUT;
+	}
+	seize_deadline_ns = deadline;
+	for (;;) {
+		seize_escape = &escape;
+		ret = ptrace(PTRACE_SEIZE, tid, NULL, (void *)(long)PTRACE_O_TRACESYSGOOD) ? -errno : 0;
+		seize_escape = NULL;
+		/* EAGAIN: the thread is between two states of an exec. */
+		if (ret != -EAGAIN)
+			return ret;
+		if (clock_now_ns() > deadline)
+			return -ETIMEDOUT;
+		sched_yield();
+	}
 }
 
 static int seize_thread(struct frozen *fz, pid_t tid)
 {
 	int ret;
 
-	if (ptrace(PTRACE_SEIZE, tid, NULL, (void *)(long)PTRACE_O_TRACESYSGOOD)) {
-		ret = -errno;
+	ret = seize_bounded(tid, fz->deadline_ns);
+	/*
+	 * EPERM from a main thread that was a zombie of an exec a moment ago,
+	 * and whose number the execing thread has taken since: try it again.
+	 */
+	if (ret == -EPERM && !thread_is_exiting(fz->pid, tid) && !traced_by_us(fz->pid, tid))
+		ret = seize_bounded(tid, fz->deadline_ns);
+	if (ret) {
 		if (ret == -ESRCH)
 			return 0;	/* exited since the listing */
-		if (ret == -EPERM && thread_is_zombie(fz->pid, tid))
+		if (ret == -EPERM && thread_is_exiting(fz->pid, tid))
 			return 0;
-		return ret;
+		if (ret != -EPERM || !traced_by_us(fz->pid, tid))
+			return ret;
 	}
 	ret = add_thread(fz, tid);
 	if (ret) {
@@ -338,6 +414,7 @@ int freeze(struct frozen *fz, pid_t pid, unsigned int timeout_ms)
 	if (fz->task_fd < 0)
 		return fz->task_fd == -ENOENT ? -ESRCH : fz->task_fd;
 	deadline = frozen_deadline(fz);
+	fz->deadline_ns = deadline;
 	ret = each_listed_thread(fz, count_one);
 	if (ret < 0)
 		goto close_task_dir;

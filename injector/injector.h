@@ -45,6 +45,7 @@ enum sched_boost {
 struct frozen {
 	pid_t pid;
 	unsigned int timeout_ms;
+	long long deadline_ns;	/* of the freeze: every seize and wait ends by then */
 	int task_fd;		/* /proc/PID/task, re-read until no thread is new */
 	struct frozen_thread *threads;
 	size_t count;
