@@ -285,6 +285,8 @@ int main(int argc, char **argv)
 
 	diag_set_progname(argv[0]);
 	parse_args(&opt, argc, argv);
+	if (opt.cmd != CMD_LIST && !opt.dry_run && run_lock_take())
+		return EXIT_FAILED;
 	switch (opt.cmd) {
 	case CMD_LIST:
 		return cmd_list(&opt);

@@ -41,6 +41,11 @@ struct options {
 int cmd_list(const struct options *opt);
 int cmd_close(const struct options *opt);
 int cmd_sweep(const struct options *opt);
+/*
+ * Waits (30 s at most) until no other fdclose is acting on this host, and
+ * holds the lock until exit; 0, or -EBUSY when the wait ran out.
+ */
+int run_lock_take(void);
 
 /* Argument parsers; each returns 0 or -EINVAL/-ERANGE. */
 int parse_pid(const char *s, pid_t *pid);

@@ -258,3 +258,21 @@ pid_t proc_parse_pid(const char *name)
 	}
 	return (pid_t)pid;
 }
+
+bool proc_is_fdclose(pid_t pid)
+{
+	struct stat theirs, ours;
+	char comm[32];
+	int fd = proc_open(0, "%d/comm", pid);
+	ssize_t n = fd < 0 ? -1 : read(fd, comm, sizeof(comm) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	if (n > 0) {
+		comm[n] = '\0';
+		if (!strcmp(comm, "fdclose\n"))
+			return true;
+	}
+	return !proc_stat(&theirs, "%d/exe", pid) && !proc_stat(&ours, "self/exe") &&
+	       theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino;
+}

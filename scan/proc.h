@@ -9,6 +9,7 @@
 #define FDCLOSE_PROC_H
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -45,5 +46,7 @@ ssize_t proc_getxattr(const char *name, char *buf, size_t size, const char *fmt,
 
 /* Parses a decimal pid directory name; returns the pid or 0 if not a pid. */
 pid_t proc_parse_pid(const char *name);
+/* True when pid runs fdclose: named so, or running the very binary we run. */
+bool proc_is_fdclose(pid_t pid);
 
 #endif

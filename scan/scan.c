@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/diag.h"
 #include "scan/fdtable.h"
@@ -1101,6 +1102,30 @@ static void ctx_free(struct scan_ctx *ctx)
 	free(ctx->lholders);
 }
 
+/*
+ * Another fdclose at work holds its own references to the sockets it is
+ * closing (pidfd_getfd): they are not leaks, and injecting into it would
+ * strand its target.  Holders are sorted by pid, so each pid is asked once.
+ */
+static void drop_other_fdclose(struct scan_result *r)
+{
+	pid_t self = getpid(), last = 0;
+	bool drop = false;
+	size_t i, kept = 0;
+
+	for (i = 0; i < r->count; i++) {
+		const struct holder *h = &r->holders[i];
+
+		if (h->pid != last) {
+			last = h->pid;
+			drop = h->pid != self && proc_is_fdclose(h->pid);
+		}
+		if (!drop)
+			r->holders[kept++] = *h;
+	}
+	r->count = kept;
+}
+
 int scan_closewait(const struct scan_filter *f, struct scan_result *r)
 {
 	struct netns_set set = { 0 };
@@ -1140,6 +1165,7 @@ int scan_closewait(const struct scan_filter *f, struct scan_result *r)
 		goto free_all;
 	if (r->count)
 		qsort(r->holders, r->count, sizeof(*r->holders), cmp_holder);
+	drop_other_fdclose(r);
 	ret = make_procs(&ctx);
 free_all:
 	ctx_free(&ctx);

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * One fdclose acts at a time on a host.  Two at once would each see the
+ * other's references as holders and could race for one target; the second
+ * waits for the first, then scans a host the first has already cleaned.
+ * The lock is a POSIX record lock, so it dies with its process and F_GETLK
+ * names the holder.  --list and --dry-run change nothing and take no lock.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "common/clock.h"
+#include "common/diag.h"
+
+#define LOCK_WAIT_NS (30 * 1000000000LL)
+#define LOCK_POLL_NS (50 * 1000000L)
+
+/*
+ * In /run, which only root may write: in the world-writable /run/lock any
+ * user could hold the lock and keep root's fdclose waiting.  A user who
+ * cannot create it acts on their own processes only and goes without.
+ */
+#define LOCK_PATH "/run/fdclose.lock"
+
+static int open_lock_file(void)
+{
+	int fd = open(LOCK_PATH, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	return fd < 0 ? -errno : fd;
+}
+
+static pid_t lock_holder(int fd)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+
+	if (fcntl(fd, F_GETLK, &fl) || fl.l_type == F_UNLCK)
+		return 0;
+	return fl.l_pid;
+}
+
+int run_lock_take(void)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	struct timespec poll = { .tv_nsec = LOCK_POLL_NS };
+	long long deadline = clock_now_ns() + LOCK_WAIT_NS;
+	bool said = false;
+	int fd = open_lock_file();
+	pid_t holder;
+
+	if (fd < 0) {
+		pr_verbose("no lock against a second fdclose: cannot create %s: %s",
+			   LOCK_PATH, strerror(-fd));
+		return 0;
+	}
+	while (fcntl(fd, F_SETLK, &fl)) {
+		if (errno != EAGAIN && errno != EACCES) {
+			pr_verbose("no lock against a second fdclose: %s", strerror(errno));
+			close(fd);
+			return 0;
+		}
+		holder = lock_holder(fd);
+		if (clock_now_ns() > deadline) {
+			pr_err("another fdclose (pid %d) is still at work after %lld s; "
+			       "nothing was done: try again when it has finished",
+			       (int)holder, LOCK_WAIT_NS / 1000000000LL);
+			close(fd);
+			return -EBUSY;
+		}
+		if (!said)
+			pr_warn("waiting for another fdclose (pid %d) to finish", (int)holder);
+		said = true;
+		nanosleep(&poll, NULL);
+	}
+	return 0;	/* the fd stays open: the lock lasts until we exit */
+}
