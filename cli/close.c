@@ -238,6 +238,7 @@ int cmd_close(const struct options *opt)
 		goto free_targets;
 	}
 	params.bulk_allowed = ti.seccomp == 0;
+	params.threads = ti.threads;
 	ret = target_refuse(&ti, why, sizeof(why));
 	if (ret) {
 		refuse_process(opt, &ti, targets, ret, why);

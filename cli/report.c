@@ -30,6 +30,12 @@ static void reason(const struct op_target *t, char *buf, size_t size)
 	} else if (t->error == -ETIMEDOUT) {
 		snprintf(buf, size, "not closed: a thread of the process did not stop in time "
 			 "(see --timeout)");
+	} else if (t->error == -ETIME) {
+		snprintf(buf, size, "not closed: the injected close loop did not reach it "
+			 "in time (see --timeout)");
+	} else if (t->error == -ERANGE) {
+		snprintf(buf, size, "not closed: --max-pause is shorter than freezing the "
+			 "process takes");
 	} else if (t->result == OP_FAILED || t->result == OP_PENDING) {
 		snprintf(buf, size, "%s", strerror(t->error < 0 ? -t->error : t->error));
 	} else {

@@ -130,6 +130,7 @@ static void act_on_process(const struct options *opt, struct job *job)
 		return;
 	}
 	params.bulk_allowed = job->ti.seccomp == 0;
+	params.threads = job->ti.threads;
 	ret = target_refuse(&job->ti, why, sizeof(why));
 	if (ret) {
 		pr_err("%s", why);

@@ -44,6 +44,7 @@ struct op_params {
 	 * clock_nanosleep, rt_sigprocmask) could be denied or kill it.
 	 */
 	bool bulk_allowed;
+	unsigned int threads;		/* of the target, from /proc; 0 unknown */
 };
 
 struct op_stats {
@@ -62,6 +63,8 @@ struct op_stats {
  * struct target_info).  Returns 0 when every window opened and closed
  * cleanly (each target then has its own result), or -errno when the process
  * could not be frozen; targets not reached are then OP_FAILED with it.
+ * -ERANGE: max_pause_us cannot be kept, because freezing the process alone
+ * takes longer (said before anything is done when its thread count shows it).
  */
 int ops_close(pid_t pid, pid_t fd_task, struct op_target *targets, size_t n,
 	      const struct op_params *params, struct op_stats *stats);

@@ -249,6 +249,12 @@ void target_explain(const struct target_info *ti, int err)
 		pr_err("pid %d (%s): a thread did not stop in time (see --timeout); "
 		       "nothing was changed", ti->pid, ti->comm);
 		break;
+	case -ERANGE:
+		pr_err("pid %d (%s): freezing its %u thread(s) takes longer than --max-pause "
+		       "allows (at least ~10 us a thread); the fds not closed yet are left "
+		       "open: give --max-pause %ums or more", ti->pid, ti->comm, ti->threads,
+		       ti->threads / 50 + 1);
+		break;
 	case -ETIME:
 		pr_err("pid %d (%s): the injected close loop did not finish in time "
 		       "(see --timeout); each fd's own line says whether it was closed",
