@@ -285,7 +285,7 @@ int main(int argc, char **argv)
 
 	diag_set_progname(argv[0]);
 	parse_args(&opt, argc, argv);
-	if (opt.cmd != CMD_LIST && !opt.dry_run && run_lock_take())
+	if (opt.cmd != CMD_LIST && !opt.dry_run && run_lock_take(opt.cmd == CMD_SWEEP))
 		return EXIT_FAILED;
 	switch (opt.cmd) {
 	case CMD_LIST:

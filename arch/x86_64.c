@@ -187,7 +187,7 @@ static void x86_64_bulk_fill_frame(uint8_t *frame, const struct arch_regs *home,
 	size_t i;
 
 	memset(frame, 0, XB_FRAME_LEN);
-	frame_put(frame, XB_PARK_S, park_s);
+	frame_put(frame, XB_PARK_TS, park_s);	/* tv_sec; tv_nsec stays 0 */
 	frame_put(frame, XB_SIGMASK, sigmask);
 	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		frame_put(frame, map[i].frame_off, reg_get(&x86_64_layout, home, map[i].reg));

@@ -5,11 +5,13 @@
  * from outside the thread: no pid number (a pid namespace numbers them
  * otherwise), no signal, no stack of the application.
  *
- * When the closes are done it parks: it says so in its frame and sleeps
- * until an absolute CLOCK_MONOTONIC deadline.  fdclose sees the state,
- * interrupts the sleep and puts the thread back itself.  An absolute sleep
- * leaves the thread's restart block alone, so a restart_syscall that the
- * application still has pending restarts the application's call, not ours.
+ * When the closes are done it parks: it says so in its frame and sleeps in
+ * ppoll() on no fds.  fdclose sees the state, interrupts the sleep and puts
+ * the thread back itself.  ppoll leaves the thread's restart block alone
+ * (nanosleep and clock_nanosleep reset it on entry, whatever their mode),
+ * so a restart_syscall the application still has pending restarts the
+ * application's call, not ours; interrupted, ppoll writes back the time
+ * that is left, so each restart waits only for the rest.
  *
  * If nobody comes back (fdclose was killed, or stopped longer than the
  * park), the loop goes home by itself: it marks its frame, puts back the
@@ -41,21 +43,14 @@ x86_64_bulk_close_start:
 	jmp	1b
 
 2:	movl	$1, FRAME(XB_STATE)	/* BULK_PARKED */
-	mov	$228, %eax		/* clock_gettime(CLOCK_MONOTONIC, &deadline) */
-	mov	$1, %edi
-	lea	FRAME(XB_DEADLINE), %rsi
-	syscall
-	test	%rax, %rax
-	jnz	.Lhome
-	mov	FRAME(XB_PARK_S), %rax
-	add	%rax, FRAME(XB_DEADLINE)
-3:	mov	$230, %eax		/* clock_nanosleep(MONOTONIC, TIMER_ABSTIME, &deadline, NULL) */
-	mov	$1, %edi
-	mov	$1, %esi
-	lea	FRAME(XB_DEADLINE), %rdx
+3:	mov	$271, %eax		/* ppoll(NULL, 0, &park, NULL, 8) */
+	xor	%edi, %edi
+	xor	%esi, %esi
+	lea	FRAME(XB_PARK_TS), %rdx
 	xor	%r10d, %r10d
+	mov	$8, %r8d
 	syscall
-	cmp	$-4, %rax		/* -EINTR: the deadline still stands */
+	cmp	$-4, %rax		/* -EINTR: wait for the rest */
 	je	3b
 
 .Lhome:

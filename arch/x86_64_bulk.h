@@ -10,8 +10,7 @@
 
 #define XB_DATA_OFFSET	4096
 #define XB_STATE	0	/* u32, written by the loop: enum bulk_state */
-#define XB_PARK_S	8	/* u64: how long to wait for fdclose, seconds */
-#define XB_DEADLINE	16	/* struct timespec: end of that wait, CLOCK_MONOTONIC */
+#define XB_PARK_TS	16	/* struct timespec: how long to wait for fdclose */
 #define XB_SIGMASK	32	/* u64: the thread's own mask, put back on the way home */
 #define XB_RFLAGS	40
 #define XB_RIP		48

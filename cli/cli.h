@@ -42,10 +42,10 @@ int cmd_list(const struct options *opt);
 int cmd_close(const struct options *opt);
 int cmd_sweep(const struct options *opt);
 /*
- * Waits (30 s at most) until no other fdclose is acting on this host, and
- * holds the lock until exit; 0, or -EBUSY when the wait ran out.
+ * Waits (30 s at most) for the run lock, held until exit: exclusive for
+ * --all-closewait, shared for runs by pid; 0, or -EBUSY when the wait ran out.
  */
-int run_lock_take(void);
+int run_lock_take(bool exclusive);
 
 /* Argument parsers; each returns 0 or -EINVAL/-ERANGE. */
 int parse_pid(const char *s, pid_t *pid);

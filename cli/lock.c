@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * One fdclose acts at a time on a host.  Two at once would each see the
- * other's references as holders and could race for one target; the second
- * waits for the first, then scans a host the first has already cleaned.
+ * One --all-closewait acts at a time on a host, and never beside a
+ * fdclose PID FD...: two sweeps at once would race for the same targets;
+ * the second waits for the first, then scans a host the first has already
+ * cleaned.  Runs by pid share the lock: each names its own target.
  * The lock is a POSIX record lock, so it dies with its process and F_GETLK
  * names the holder.  --list and --dry-run change nothing and take no lock.
  */
@@ -34,18 +35,18 @@ static int open_lock_file(void)
 	return fd < 0 ? -errno : fd;
 }
 
-static pid_t lock_holder(int fd)
+static pid_t lock_holder(int fd, short type)
 {
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	struct flock fl = { .l_type = type, .l_whence = SEEK_SET };
 
 	if (fcntl(fd, F_GETLK, &fl) || fl.l_type == F_UNLCK)
 		return 0;
 	return fl.l_pid;
 }
 
-int run_lock_take(void)
+int run_lock_take(bool exclusive)
 {
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	struct flock fl = { .l_type = exclusive ? F_WRLCK : F_RDLCK, .l_whence = SEEK_SET };
 	struct timespec poll = { .tv_nsec = LOCK_POLL_NS };
 	long long deadline = clock_now_ns() + LOCK_WAIT_NS;
 	bool said = false;
@@ -63,7 +64,7 @@ int run_lock_take(void)
 			close(fd);
 			return 0;
 		}
-		holder = lock_holder(fd);
+		holder = lock_holder(fd, fl.l_type);
 		if (clock_now_ns() > deadline) {
 			pr_err("another fdclose (pid %d) is still at work after %lld s; "
 			       "nothing was done: try again when it has finished",

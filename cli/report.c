@@ -120,6 +120,30 @@ static int print_json(struct json_line *j, const struct target_info *ti,
 	return json_end(j, stdout);
 }
 
+/*
+ * close frees the number, and an event-loop server keeps state by number:
+ * its next accept may get it while the old connection's state lives on.
+ * Said once a run, after the first fd closed.
+ */
+static void warn_number_reuse(const struct options *opt, const struct op_target *targets,
+			      size_t n)
+{
+	static bool said;
+	size_t i;
+
+	if (said || opt->json || diag_quiet)
+		return;
+	for (i = 0; i < n && targets[i].result != OP_CLOSED; i++)
+		;
+	if (i == n)
+		return;
+	said = true;
+	pr_warn("a closed fd's number is free again; an event-loop server (redis, "
+		"nginx, haproxy, memcached...) that keeps state by fd number may give it to "
+		"a new client and send that client another's data: prefer restarting such a "
+		"server, or ss -K, until fdclose has a safer method");
+}
+
 void report_targets(const struct options *opt, const struct target_info *ti,
 		    const struct op_target *targets, size_t n, const struct op_stats *stats)
 {
@@ -138,6 +162,7 @@ void report_targets(const struct options *opt, const struct target_info *ti,
 			pr_errno(ENOMEM, "writing JSON");
 	}
 	json_free(&j);
+	warn_number_reuse(opt, targets, n);
 	if (stats->threads)
 		pr_verbose("pid %d (%s): %zu thread(s) frozen for %lld us, %zu syscall(s) injected",
 			   ti->pid, ti->comm, stats->threads, stats->frozen_us,

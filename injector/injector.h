@@ -57,7 +57,7 @@ struct frozen {
 	size_t injections;
 	bool stop_after_thaw;	/* a SIGSTOP arrived mid-window: send it again */
 	/*
-	 * The caller may allow the bulk loop (its clock and sleep syscalls are
+	 * The caller may allow the bulk loop (its sleep and mask syscalls are
 	 * not checked against a seccomp filter); after it ran, scratch_left
 	 * says that it restored its thread by itself and its mapping stays.
 	 */

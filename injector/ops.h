@@ -40,8 +40,8 @@ struct op_params {
 	long long max_pause_us;		/* bound on one frozen window */
 	/*
 	 * May many fds be closed by the injected loop?  Not in a target with a
-	 * seccomp filter: the loop's own syscalls (clock_gettime,
-	 * clock_nanosleep, rt_sigprocmask) could be denied or kill it.
+	 * seccomp filter: the loop's own syscalls (ppoll, rt_sigprocmask)
+	 * could be denied or kill it.
 	 */
 	bool bulk_allowed;
 	unsigned int threads;		/* of the target, from /proc; 0 unknown */

@@ -146,6 +146,14 @@ assert_same_lines() {
 		fail "$3 (< expected, > actual):"$'\n'"$d"
 }
 
+# assert_reuse_note_only FILE MESSAGE: stderr of a run that closed fds with
+# plain close: exactly the one note that freed numbers can be reused.
+assert_reuse_note_only() {
+	grep -q "^fdclose: warning: a closed fd's number is free again" "$1" ||
+		fail "$2: no note that freed fd numbers can be reused:"$'\n'"$(head -20 "$1")"
+	[ "$(wc -l <"$1")" = 1 ] || fail "$2: expected only the reuse note, got:"$'\n'"$(head -20 "$1")"
+}
+
 # run_capture CMD...: runs it, leaving $RC, $OUT and $ERR (file names).
 run_capture() {
 	OUT=$IT_TMP/out.$RANDOM

@@ -16,7 +16,7 @@ SECCOMPEXEC=$FIXDIR/seccompexec
 [ -x "$SECCOMPEXEC" ] || framework_error "$SECCOMPEXEC is not built (make fixtures)"
 
 i=0
-for filter in "kill tgkill" "errno tgkill" "kill clock_nanosleep,clock_gettime,rt_sigprocmask" \
+for filter in "kill tgkill" "errno tgkill" "kill ppoll,rt_sigprocmask" \
 	"trap tgkill,kill"; do
 	i=$((i + 1))
 	name=f$i

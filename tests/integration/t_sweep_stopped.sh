@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # fdclose --all-closewait leaves a process exactly as it found it, also when
-# it closes many fds at once (the bulk loop, which stops itself with
-# SIGSTOP): two processes stopped by SIGSTOP (one with five threads) stay
+# it closes many fds at once (the bulk loop, which parks until fdclose
+# takes its thread back): two processes stopped by SIGSTOP (one with five threads) stay
 # stopped, the running ones keep running (no stop leaks out of the bulk
 # loop), and one under a storm of queued real-time signals gets each of
 # them exactly once.  SIGCONT then resumes the stopped ones intact.
