@@ -10,6 +10,8 @@ set -u
 KILLS=${1:-100}
 FDS=${2:-2000}
 HERE=$(cd "$(dirname "$0")/.." && pwd)
+# FDCLOSE: another binary to measure, e.g. an older build.
+FDCLOSE=${FDCLOSE:-$HERE/fdclose}
 if [ -z "${KILL9_INSIDE:-}" ]; then
 	exec env KILL9_INSIDE=1 unshare --kill-child --pid --fork --mount-proc --net -- \
 		bash -c 'ip link set lo up && exec bash "$0" "$@"' "$0" "$@"
@@ -27,7 +29,7 @@ for i in $(seq "$KILLS"); do
 	mask=$(awk '$1 == "SigBlk:" { print $2 }' "/proc/$pid/status")
 	fds=$(awk '$1 == "closewait" { $1 = ""; print }' "$T/r")
 	# shellcheck disable=SC2086
-	"$HERE/fdclose" --no-syslog $pid $fds >/dev/null 2>&1 &
+	"$FDCLOSE" --no-syslog $pid $fds >/dev/null 2>&1 &
 	fdc=$!
 	sleep "0.00$((RANDOM % 7))"
 	kill -9 "$fdc" 2>/dev/null
