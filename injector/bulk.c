@@ -180,11 +180,9 @@ static int wait_parked(struct frozen *fz, const struct scratch *s)
 		pid_t r = waitpid(t->tid, &status, __WALL | WNOHANG);
 
 		if (r == t->tid) {
-			if (WIFEXITED(status) || WIFSIGNALED(status)) {
-				t->stop = STOP_GONE;
-				t->regs_saved = false;
-				return -ESRCH;
-			}
+			ret = worker_check_alive(fz, status);
+			if (ret)
+				return ret;
 			if (status >> 16 == 0 && WSTOPSIG(status) == SIGSTOP)
 				fz->stop_after_thaw = true;
 			if (ptrace(PTRACE_CONT, t->tid, NULL, NULL))
@@ -210,13 +208,10 @@ static int interrupt_worker(struct frozen *fz)
 		return -errno;
 	for (;;) {
 		ret = wait_tid(t->tid, frozen_deadline(fz), &status);
+		if (!ret)
+			ret = worker_check_alive(fz, status);
 		if (ret)
 			return ret;
-		if (WIFEXITED(status) || WIFSIGNALED(status)) {
-			t->stop = STOP_GONE;
-			t->regs_saved = false;
-			return -ESRCH;
-		}
 		if (status >> 16 == PTRACE_EVENT_STOP)
 			return 0;
 		if (WSTOPSIG(status) == SIGSTOP)

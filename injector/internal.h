@@ -17,6 +17,8 @@ int regs_set(pid_t tid, const struct arch_regs *regs);
  * for its next stop: 0 with *status, -ESRCH when it died, or -errno.
  */
 int worker_resume(struct frozen *fz, int request, int *status);
+/* -ESRCH, with the worker marked gone, when status says it died; else 0. */
+int worker_check_alive(struct frozen *fz, int status);
 /*
  * Chooses the worker thread, blocks its signals, saves its registers, finds
  * a site; 0 or -errno, -EAGAIN when every thread is in a signal-delivery

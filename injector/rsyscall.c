@@ -103,14 +103,16 @@ int worker_resume(struct frozen *fz, int request, int *status)
 	if (ptrace(request, t->tid, NULL, NULL))
 		return -errno;
 	ret = wait_tid(t->tid, frozen_deadline(fz), status);
-	if (ret)
-		return ret;
-	if (WIFEXITED(*status) || WIFSIGNALED(*status)) {
-		t->stop = STOP_GONE;
-		t->regs_saved = false;
-		return -ESRCH;
-	}
-	return 0;
+	return ret ? ret : worker_check_alive(fz, *status);
+}
+
+int worker_check_alive(struct frozen *fz, int status)
+{
+	if (!WIFEXITED(status) && !WIFSIGNALED(status))
+		return 0;
+	fz->worker->stop = STOP_GONE;
+	fz->worker->regs_saved = false;
+	return -ESRCH;
 }
 
 /*
