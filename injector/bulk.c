@@ -243,7 +243,9 @@ static int run_loop(struct frozen *fz, const struct arch_bulk_loop *loop,
 	int ret;
 
 	loop->set_entry(&regs, s->addr, s->fds, s->results, n);
-	ret = regs_set(t->tid, &regs);
+	ret = worker_enter(fz);
+	if (!ret)
+		ret = regs_set(t->tid, &regs);
 	if (ret)
 		return ret;
 	if (ptrace(PTRACE_CONT, t->tid, NULL, NULL))
@@ -258,9 +260,12 @@ static int run_loop(struct frozen *fz, const struct arch_bulk_loop *loop,
 		ret = remote_read(t->tid, s->results, results, n * sizeof(*results));
 	if (ret)
 		return ret;
-	if (state == BULK_HOME)
+	if (state == BULK_HOME) {
 		forget_worker_state(fz);
-	return state == BULK_RUNNING ? -ETIME : 0;
+		return 0;
+	}
+	ret = worker_leave(fz);
+	return ret ? ret : state == BULK_RUNNING ? -ETIME : 0;
 }
 
 static int close_one_by_one(struct frozen *fz, const int *fds, int *results, size_t n)

@@ -17,6 +17,12 @@ int regs_set(pid_t tid, const struct arch_regs *regs);
  * for its next stop: 0 with *status, -ESRCH when it died, or -errno.
  */
 int worker_resume(struct frozen *fz, int request, int *status);
+/*
+ * Around our code in the worker: enter blocks every signal; leave puts its
+ * own registers (restart rules applied) and mask back.  0 or -errno.
+ */
+int worker_enter(struct frozen *fz);
+int worker_leave(struct frozen *fz);
 /* -ESRCH, with the worker marked gone, when status says it died; else 0. */
 int worker_check_alive(struct frozen *fz, int status);
 /*

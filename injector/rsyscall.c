@@ -2,9 +2,9 @@
 /*
  * Run one syscall inside a frozen thread.
  *
- * The worker thread gets every signal blocked for the window (a signal taken
- * while it runs our syscall would build a handler frame over our registers),
- * then executes the syscall instruction found by site_find() between a
+ * The worker thread gets every signal blocked while it runs our syscall (a
+ * signal taken then would build a handler frame over our registers), and
+ * its own registers and mask back right after; it executes the instruction found by site_find() between a
  * syscall-entry and a syscall-exit stop: no single-step, no breakpoint, so
  * the target's SIGTRAP disposition is never consulted.
  */
@@ -57,16 +57,40 @@ static struct frozen_thread *pick_worker(struct frozen *fz)
 	return NULL;
 }
 
-static int block_signals(struct frozen_thread *t)
+static int save_sigmask(struct frozen_thread *t)
 {
-	uint64_t all = ~0ULL;
-
 	if (ptrace(PTRACE_GETSIGMASK, t->tid, (void *)sizeof(t->sigmask), &t->sigmask))
 		return -errno;
 	t->sigmask_saved = true;
-	if (ptrace(PTRACE_SETSIGMASK, t->tid, (void *)sizeof(all), &all))
+	return 0;
+}
+
+/*
+ * The worker's signals are blocked only while it runs our code, and its own
+ * registers are back in place in between: if fdclose dies between two
+ * injections, the kernel resumes a thread that is just as it was found.
+ */
+int worker_enter(struct frozen *fz)
+{
+	uint64_t all = ~0ULL;
+
+	if (ptrace(PTRACE_SETSIGMASK, fz->worker->tid, (void *)sizeof(all), &all))
 		return -errno;
 	return 0;
+}
+
+int worker_leave(struct frozen *fz)
+{
+	struct frozen_thread *t = fz->worker;
+	struct arch_regs home = t->regs;
+	int ret;
+
+	/* As thaw() puts them back: resumed from a syscall stop, it restarts its call. */
+	fz->arch->apply_restart(&home);
+	ret = regs_set(t->tid, &home);
+	if (!ret && ptrace(PTRACE_SETSIGMASK, t->tid, (void *)sizeof(t->sigmask), &t->sigmask))
+		ret = -errno;
+	return ret;
 }
 
 int frozen_prepare(struct frozen *fz)
@@ -84,7 +108,7 @@ int frozen_prepare(struct frozen *fz)
 	 */
 	if (t->stop == STOP_SIGNAL)
 		return -EAGAIN;
-	ret = block_signals(t);
+	ret = save_sigmask(t);
 	if (ret)
 		return ret;
 	fz->arch = arch_personality_for(t->regs.len);
@@ -138,8 +162,8 @@ int rsyscall(struct frozen *fz, enum arch_sysno sys, const uint64_t args[6],
 	     int64_t *result)
 {
 	struct arch_regs regs;
+	int ret, leave_ret;
 	long nr;
-	int ret;
 
 	if (!fz->worker) {
 		ret = frozen_prepare(fz);
@@ -151,16 +175,20 @@ int rsyscall(struct frozen *fz, enum arch_sysno sys, const uint64_t args[6],
 		return -ENOSYS;
 	regs = fz->worker->regs;
 	fz->arch->set_syscall(&regs, fz->site, nr, args);
-	ret = regs_set(fz->worker->tid, &regs);
-	if (ret)
-		return ret;
-	ret = run_to_syscall_stop(fz);		/* entry */
-	if (ret)
-		return ret;
-	ret = run_to_syscall_stop(fz);		/* exit */
-	if (ret)
-		return ret;
-	ret = regs_get(fz->worker->tid, &regs);
+	ret = worker_enter(fz);
+	if (!ret)
+		ret = regs_set(fz->worker->tid, &regs);
+	if (!ret)
+		ret = run_to_syscall_stop(fz);		/* entry */
+	if (!ret)
+		ret = run_to_syscall_stop(fz);		/* exit */
+	if (!ret)
+		ret = regs_get(fz->worker->tid, &regs);
+	if (ret == -ESRCH)
+		return ret;	/* the worker died: nothing to put back */
+	leave_ret = worker_leave(fz);
+	if (!ret)
+		ret = leave_ret;
 	if (ret)
 		return ret;
 	fz->injections++;
