@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/diag.h"
 #include "injector/internal.h"
 
 /*
@@ -326,6 +327,16 @@ int rclose_many(struct frozen *fz, const int *fds, int *results, size_t n)
 	if (!ret)
 		ret = run_loop(fz, loop, &s, n, out);
 	unmap_ret = fz->worker && fz->worker->regs_saved ? unmap_scratch(fz, &s) : 0;
+	/*
+	 * No executable memory for us (PR_SET_MDWE, or an LSM): nothing was
+	 * closed yet, so close one by one instead.
+	 */
+	if ((ret == -EACCES || ret == -EPERM) && !unmap_ret) {
+		pr_verbose("pid %d: no executable memory for the close loop (%s); "
+			   "closing one by one", fz->pid, strerror(-ret));
+		free(out);
+		return close_one_by_one(fz, fds, results, n);
+	}
 	if (!ret)
 		ret = unmap_ret;
 free_out:

@@ -4,7 +4,9 @@
 # filter too.  (fdclose 0.1's loop, with tgkill denied, spun for ever or was
 # killed, and fdclose reported "failed" for fds that were in fact closed.)
 # Each filter below denies a syscall that the loop or its way back could
-# use; every fd must be closed, reported closed, and the target intact.
+# use; last, a target under PR_SET_MDWE (systemd's MemoryDenyWriteExecute=)
+# may map no executable memory for the loop.  Every fd must be closed,
+# reported closed, and the target intact.
 . "$(dirname "$0")/lib.sh"
 
 need_root
@@ -17,19 +19,27 @@ SECCOMPEXEC=$FIXDIR/seccompexec
 
 i=0
 for filter in "kill tgkill" "errno tgkill" "kill ppoll,rt_sigprocmask" \
-	"trap tgkill,kill"; do
+	"trap tgkill,kill" "mdwe -"; do
 	i=$((i + 1))
 	name=f$i
 	# shellcheck disable=SC2086 # action and syscalls are two words
 	fx_start_prog "$name" "$IT_TMP" "$SECCOMPEXEC" $filter -- "$CWFIX" --mode read --closewait "$N"
 	pid=$(fx_pid "$name")
-	assert_eq 2 "$(awk '$1 == "Seccomp:" { print $2 }' "/proc/$pid/status")" "Seccomp of $pid"
+	verbose=
+	if [ "${filter%% *}" = mdwe ]; then
+		verbose=-v
+	else
+		assert_eq 2 "$(awk '$1 == "Seccomp:" { print $2 }' "/proc/$pid/status")" "Seccomp of $pid"
+	fi
 	wait_parked "$name"
 	masks=$(sigmasks "$name")
 	# shellcheck disable=SC2046 # one fd per word
-	run_capture timeout 20 "$FDCLOSE" "$pid" $(fx_field "$name" closewait)
+	run_capture timeout 20 "$FDCLOSE" $verbose "$pid" $(fx_field "$name" closewait)
 	[ "$RC" = 0 ] || fail "fdclose $pid under '$filter' exited $RC:"$'\n'"$(cat "$OUT" "$ERR")"
 	assert_eq "$N" "$(grep -c "^closed fd [0-9]* in pid $pid (cwfix)" "$OUT")" "closed lines under '$filter'"
+	# The loop was refused its executable page: proof that MDWE holds there.
+	[ -z "$verbose" ] || grep -q "pid $pid: no executable memory for the close loop" "$ERR" ||
+		fail "under PR_SET_MDWE fdclose did not fall back from the loop:"$'\n'"$(cat "$ERR")"
 	assert_untraced "$name"
 	assert_eq "$masks" "$(sigmasks "$name")" "signal masks under '$filter'"
 	wait_parked "$name" 2
