@@ -4,9 +4,10 @@
  *
  * The worker thread gets every signal blocked while it runs our syscall (a
  * signal taken then would build a handler frame over our registers), and
- * its own registers and mask back right after; it executes the instruction found by site_find() between a
- * syscall-entry and a syscall-exit stop: no single-step, no breakpoint, so
- * the target's SIGTRAP disposition is never consulted.
+ * its own registers and mask back right after.  It executes the syscall
+ * instruction found by site_find() between a syscall-entry and a
+ * syscall-exit stop: no single-step, no breakpoint, so the target's SIGTRAP
+ * disposition is never consulted.
  */
 #include <errno.h>
 #include <signal.h>
