@@ -165,9 +165,19 @@ static int read_state(const struct frozen *fz, const struct scratch *s, uint32_t
 }
 
 /*
- * Waits, while the loop runs, until it parks or the deadline passes.  The
- * worker has every signal blocked, so only a SIGSTOP (swallowed here, sent
- * again after thaw) or its death can stop it meanwhile.
+ * Resumes the loop from a stop that is not ours.  The worker has every
+ * signal blocked, so it is a SIGSTOP: held back, and sent again after thaw.
+ */
+static int swallow_stop(struct frozen *fz, int status)
+{
+	if (status >> 16 == 0 && WSTOPSIG(status) == SIGSTOP)
+		fz->stop_after_thaw = true;
+	return ptrace(PTRACE_CONT, fz->worker->tid, NULL, NULL) ? -errno : 0;
+}
+
+/*
+ * Waits, while the loop runs, until it parks or the deadline passes; only
+ * a SIGSTOP or its death can stop the worker meanwhile.
  */
 static int wait_parked(struct frozen *fz, const struct scratch *s)
 {
@@ -182,12 +192,10 @@ static int wait_parked(struct frozen *fz, const struct scratch *s)
 
 		if (r == t->tid) {
 			ret = worker_check_alive(fz, status);
+			if (!ret)
+				ret = swallow_stop(fz, status);
 			if (ret)
 				return ret;
-			if (status >> 16 == 0 && WSTOPSIG(status) == SIGSTOP)
-				fz->stop_after_thaw = true;
-			if (ptrace(PTRACE_CONT, t->tid, NULL, NULL))
-				return -errno;
 			continue;
 		}
 		ret = read_state(fz, s, &state);
@@ -215,10 +223,9 @@ static int interrupt_worker(struct frozen *fz)
 			return ret;
 		if (status >> 16 == PTRACE_EVENT_STOP)
 			return 0;
-		if (WSTOPSIG(status) == SIGSTOP)
-			fz->stop_after_thaw = true;
-		if (ptrace(PTRACE_CONT, t->tid, NULL, NULL))
-			return -errno;
+		ret = swallow_stop(fz, status);
+		if (ret)
+			return ret;
 	}
 }
 
@@ -301,6 +308,7 @@ int rclose_many(struct frozen *fz, const int *fds, int *results, size_t n)
 	const struct arch_bulk_loop *loop;
 	struct scratch s;
 	int32_t *out;
+	bool no_exec;
 	size_t i;
 	int ret, unmap_ret;
 
@@ -324,14 +332,12 @@ int rclose_many(struct frozen *fz, const int *fds, int *results, size_t n)
 	if (ret)
 		goto free_out;
 	ret = fill_scratch(fz, loop, &s, fds, n);
+	/* No executable memory for us (PR_SET_MDWE, or an LSM): nothing closed yet. */
+	no_exec = ret == -EACCES || ret == -EPERM;
 	if (!ret)
 		ret = run_loop(fz, loop, &s, n, out);
 	unmap_ret = fz->worker && fz->worker->regs_saved ? unmap_scratch(fz, &s) : 0;
-	/*
-	 * No executable memory for us (PR_SET_MDWE, or an LSM): nothing was
-	 * closed yet, so close one by one instead.
-	 */
-	if ((ret == -EACCES || ret == -EPERM) && !unmap_ret) {
+	if (no_exec && !unmap_ret) {
 		pr_verbose("pid %d: no executable memory for the close loop (%s); "
 			   "closing one by one", fz->pid, strerror(-ret));
 		free(out);

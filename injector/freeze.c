@@ -272,25 +272,34 @@ static int seize_bounded(pid_t tid, long long deadline)
 	}
 }
 
-static int seize_thread(struct frozen *fz, pid_t tid)
+/*
+ * What an EPERM from PTRACE_SEIZE means: -ESRCH for a thread on its way out
+ * (nothing to hold), 0 for one that is ours already, else the result of a
+ * second try (a main thread that was an exec's zombie a moment ago, whose
+ * number the execing thread has taken since).
+ */
+static int seize_after_eperm(struct frozen *fz, pid_t tid)
 {
 	int ret;
 
+	if (thread_is_exiting(fz->pid, tid))
+		return -ESRCH;
+	if (traced_by_us(fz->pid, tid))
+		return 0;
 	ret = seize_bounded(tid, fz->deadline_ns);
-	/*
-	 * EPERM from a main thread that was a zombie of an exec a moment ago,
-	 * and whose number the execing thread has taken since: try it again.
-	 */
-	if (ret == -EPERM && !thread_is_exiting(fz->pid, tid) && !traced_by_us(fz->pid, tid))
-		ret = seize_bounded(tid, fz->deadline_ns);
-	if (ret) {
-		if (ret == -ESRCH)
-			return 0;	/* exited since the listing */
-		if (ret == -EPERM && thread_is_exiting(fz->pid, tid))
-			return 0;
-		if (ret != -EPERM || !traced_by_us(fz->pid, tid))
-			return ret;
-	}
+	return ret == -EPERM && thread_is_exiting(fz->pid, tid) ? -ESRCH : ret;
+}
+
+static int seize_thread(struct frozen *fz, pid_t tid)
+{
+	int ret = seize_bounded(tid, fz->deadline_ns);
+
+	if (ret == -EPERM)
+		ret = seize_after_eperm(fz, tid);
+	if (ret == -ESRCH)
+		return 0;	/* exited since the listing, or exiting */
+	if (ret)
+		return ret;
 	ret = add_thread(fz, tid);
 	if (ret) {
 		ptrace(PTRACE_DETACH, tid, NULL, NULL);

@@ -261,7 +261,9 @@ pid_t proc_parse_pid(const char *name)
 
 bool proc_is_fdclose(pid_t pid)
 {
-	struct stat theirs, ours;
+	static struct stat ours;
+	static bool ours_known;
+	struct stat theirs;
 	char comm[32];
 	int fd = proc_open(0, "%d/comm", pid);
 	ssize_t n = fd < 0 ? -1 : read(fd, comm, sizeof(comm) - 1);
@@ -273,6 +275,8 @@ bool proc_is_fdclose(pid_t pid)
 		if (!strcmp(comm, "fdclose\n"))
 			return true;
 	}
-	return !proc_stat(&theirs, "%d/exe", pid) && !proc_stat(&ours, "self/exe") &&
+	if (!ours_known)
+		ours_known = !proc_stat(&ours, "self/exe");
+	return ours_known && !proc_stat(&theirs, "%d/exe", pid) &&
 	       theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino;
 }
