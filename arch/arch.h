@@ -35,6 +35,7 @@ enum arch_sysno {
 	SYSNO_MUNMAP,
 	SYSNO_MPROTECT,
 	SYSNO_RESTART_SYSCALL,
+	SYSNO_PIPE2,
 	SYSNO_COUNT
 };
 
@@ -80,9 +81,15 @@ struct arch_personality {
 	unsigned int cs_syscall_id;
 	/* Syscall numbers of this ABI; -1 where the ABI has none. */
 	long sysno[SYSNO_COUNT];
+	/* The AUDIT_ARCH_* token a seccomp filter sees in seccomp_data.arch. */
+	uint32_t audit_arch;
+	/* Bytes below the stack pointer that the ABI lets a function use freely. */
+	unsigned int red_zone;
 
 	/* Returns the program counter. */
 	uint64_t (*get_pc)(const struct arch_regs *regs);
+	/* Returns the stack pointer. */
+	uint64_t (*get_sp)(const struct arch_regs *regs);
 	/* Returns the syscall number the thread was in, or -1 when in none. */
 	long (*get_syscall_nr)(const struct arch_regs *regs);
 	/* Returns the syscall result register, sign-extended. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <capstone/capstone.h>
+#include <linux/audit.h>
 
 #include "arch/arch.h"
 #include "arch/x86_64_bulk.h"
@@ -21,6 +22,7 @@ struct reg_layout {
 	unsigned int pc;	/* offsets, in words */
 	unsigned int result;	/* the syscall number on entry, result on exit */
 	unsigned int orig;	/* the syscall in progress, -1 for none */
+	unsigned int sp;
 	unsigned int args[6];
 	long nr_restart_syscall;
 };
@@ -31,6 +33,7 @@ static const struct reg_layout x86_64_layout = {
 	.pc = 16,		/* rip */
 	.result = 10,		/* rax */
 	.orig = 15,		/* orig_rax */
+	.sp = 19,		/* rsp */
 	.args = { 14, 13, 12, 7, 9, 8 },	/* rdi rsi rdx r10 r8 r9 */
 	.nr_restart_syscall = 219,
 };
@@ -41,6 +44,7 @@ static const struct reg_layout i386_layout = {
 	.pc = 12,		/* eip */
 	.result = 6,		/* eax */
 	.orig = 11,		/* orig_eax */
+	.sp = 15,		/* esp */
 	.args = { 0, 1, 2, 3, 4, 5 },	/* ebx ecx edx esi edi ebp */
 	.nr_restart_syscall = 0,
 };
@@ -130,6 +134,10 @@ static bool layout_apply_restart(const struct reg_layout *l, struct arch_regs *r
 static uint64_t abi##_get_pc(const struct arch_regs *r)				\
 {										\
 	return reg_get(&abi##_layout, r, abi##_layout.pc);			\
+}										\
+static uint64_t abi##_get_sp(const struct arch_regs *r)				\
+{										\
+	return reg_get(&abi##_layout, r, abi##_layout.sp);			\
 }										\
 static long abi##_get_syscall_nr(const struct arch_regs *r)			\
 {										\
@@ -232,8 +240,12 @@ static const struct arch_personality x86_64_personality = {
 		[SYSNO_MUNMAP] = 11,
 		[SYSNO_MPROTECT] = 10,
 		[SYSNO_RESTART_SYSCALL] = 219,
+		[SYSNO_PIPE2] = 293,
 	},
+	.audit_arch = AUDIT_ARCH_X86_64,
+	.red_zone = 128,
 	.get_pc = x86_64_get_pc,
+	.get_sp = x86_64_get_sp,
 	.get_syscall_nr = x86_64_get_syscall_nr,
 	.get_result = x86_64_get_result,
 	.set_syscall = x86_64_set_syscall,
@@ -260,8 +272,12 @@ static const struct arch_personality i386_personality = {
 		[SYSNO_MUNMAP] = 91,
 		[SYSNO_MPROTECT] = 125,
 		[SYSNO_RESTART_SYSCALL] = 0,
+		[SYSNO_PIPE2] = 331,
 	},
+	.audit_arch = AUDIT_ARCH_I386,
+	.red_zone = 0,
 	.get_pc = i386_get_pc,
+	.get_sp = i386_get_sp,
 	.get_syscall_nr = i386_get_syscall_nr,
 	.get_result = i386_get_result,
 	.set_syscall = i386_set_syscall,

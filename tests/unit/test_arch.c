@@ -16,9 +16,9 @@
 
 /* x86_64 user_regs_struct word offsets the tests poke directly. */
 enum { X_RDI = 14, X_RSI = 13, X_RDX = 12, X_R10 = 7, X_R8 = 9, X_R9 = 8,
-       X_RAX = 10, X_ORIG_RAX = 15, X_RIP = 16, X_RBX = 5 };
+       X_RAX = 10, X_ORIG_RAX = 15, X_RIP = 16, X_RBX = 5, X_RSP = 19 };
 /* i386 user_regs_struct word offsets. */
-enum { I_EBX = 0, I_EAX = 6, I_ORIG_EAX = 11, I_EIP = 12, I_EBP = 5 };
+enum { I_EBX = 0, I_EAX = 6, I_ORIG_EAX = 11, I_EIP = 12, I_EBP = 5, I_ESP = 15 };
 
 static void put64(struct arch_regs *r, unsigned int word, uint64_t v)
 {
@@ -67,6 +67,29 @@ static void test_personality_by_regset_size(void **state)
 	assert_ptr_equal(arch_native(), arch_personality_for(216));
 	assert_int_equal(arch_personality_for(216)->sysno[SYSNO_CLOSE], 3);
 	assert_int_equal(arch_personality_for(68)->sysno[SYSNO_CLOSE], 6);
+	assert_int_equal(arch_personality_for(216)->sysno[SYSNO_PIPE2], 293);
+	assert_int_equal(arch_personality_for(68)->sysno[SYSNO_PIPE2], 331);
+	/* AUDIT_ARCH_X86_64 and AUDIT_ARCH_I386, as a seccomp filter compares them. */
+	assert_int_equal(arch_personality_for(216)->audit_arch, 0xc000003e);
+	assert_int_equal(arch_personality_for(68)->audit_arch, 0x40000003);
+	assert_int_equal(arch_personality_for(216)->red_zone, 128);
+	assert_int_equal(arch_personality_for(68)->red_zone, 0);
+}
+
+static void test_stack_pointer_of_each_personality(void **state)
+{
+	const struct arch_personality *a = arch_personality_for(216);
+	const struct arch_personality *b = arch_personality_for(68);
+	struct arch_regs r = x86_64_image(), i;
+
+	(void)state;
+	put64(&r, X_RSP, 0x7ffc12345670ULL);
+	assert_true(a->get_sp(&r) == 0x7ffc12345670ULL);
+	memset(&i, 0, sizeof(i));
+	i.len = 68;
+	put32(&i, I_ESP, 0xffb0c010U);
+	put32(&i, I_EBP, 0x11111111U);
+	assert_true(b->get_sp(&i) == 0xffb0c010U);
 }
 
 static void test_x86_64_set_syscall_touches_only_abi_registers(void **state)
@@ -315,6 +338,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_personality_by_regset_size),
+		cmocka_unit_test(test_stack_pointer_of_each_personality),
 		cmocka_unit_test(test_x86_64_set_syscall_touches_only_abi_registers),
 		cmocka_unit_test(test_x86_64_restart_rewinds_interrupted_syscall),
 		cmocka_unit_test(test_x86_64_restart_block_runs_restart_syscall),
