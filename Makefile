@@ -9,7 +9,7 @@ PREFIX ?= /usr/local
 
 CFLAGS ?= -O2 -g
 WARNINGS := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes \
-	-Wformat=2 -Wshadow -Wpointer-arith -Wvla -Wno-format-nonliteral
+	-Wformat=2 -Wshadow -Wpointer-arith -Wvla
 BASE_CPPFLAGS := -I. -D_GNU_SOURCE
 PC_PKGS := libunwind-ptrace capstone
 PC_CFLAGS = $(shell pkg-config --cflags $(PC_PKGS) cmocka)

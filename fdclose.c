@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +23,8 @@
 
 /* Keep in step with the SYNOPSIS of man/fdclose.8 and with README.md. */
 static const char usage_text[] =
-	"usage: fdclose [-n] [-f] [-j] [-t DURATION] PID FD...\n"
-	"       fdclose -a [-n] [-j] [FILTER]... [--settle DURATION] [--include-dead]\n"
+	"usage: fdclose [-n] [-f] [-j] [-m METHOD] [-t DURATION] PID FD...\n"
+	"       fdclose -a [-n] [-j] [-m METHOD] [FILTER]... [--settle DURATION] [--include-dead]\n"
 	"       fdclose -l [-j] [FILTER]...\n";
 
 static const char help_text[] =
@@ -37,7 +38,10 @@ static const char help_text[] =
 	"  -a, --all-closewait      close every CLOSE_WAIT socket the filters select\n"
 	"  -l, --list               list CLOSE_WAIT sockets and holders; change nothing\n"
 	"  -n, --dry-run            say what would be closed; change nothing\n"
-	"  -f, --force              also close fds 0-2 and TCP sockets not in CLOSE_WAIT\n"
+	"  -f, --force              also act on fds 0-2 and TCP sockets not in CLOSE_WAIT\n"
+	"  -m, --method METHOD      close (default for PID FD...): free the fd;\n"
+	"                           shutdown (default for -a): end the connection, no stop;\n"
+	"                           replace: point the fd at a placeholder, number kept\n"
 	"  -j, --json               print JSON Lines, one object per fd\n"
 	"      --settle DURATION    scan twice DURATION apart; act on sockets seen both times\n"
 	"      --include-dead       also close TCP socket fds found in no table (dead)\n"
@@ -77,6 +81,7 @@ static const struct option long_options[] = {
 	{ "list", no_argument, NULL, 'l' },
 	{ "dry-run", no_argument, NULL, 'n' },
 	{ "force", no_argument, NULL, 'f' },
+	{ "method", required_argument, NULL, 'm' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "settle", required_argument, NULL, OPT_SETTLE },
 	{ "include-dead", no_argument, NULL, OPT_INCLUDE_DEAD },
@@ -96,11 +101,14 @@ static const struct option long_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static void __attribute__((noreturn)) usage_error(const char *fmt, const char *arg)
+static void __attribute__((noreturn, format(printf, 1, 2))) usage_error(const char *fmt, ...)
 {
-	char what[256];
+	char what[512];
+	va_list ap;
 
-	snprintf(what, sizeof(what), fmt, arg);
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
 	pr_err("%s", what);
 	fputs(usage_text, stderr);
 	exit(EXIT_USAGE);
@@ -131,12 +139,8 @@ static long long parse_duration_option(const char *name, const char *arg, long l
 {
 	unsigned long long us;
 
-	if (parse_duration_us(arg, &us) || (long long)us < min_us || (long long)us > max_us) {
-		char what[128];
-
-		snprintf(what, sizeof(what), "%s takes a duration from %s, not '%%s'", name, range);
-		usage_error(what, arg);
-	}
+	if (parse_duration_us(arg, &us) || (long long)us < min_us || (long long)us > max_us)
+		usage_error("%s takes a duration from %s, not '%s'", name, range, arg);
 	return (long long)us;
 }
 
@@ -179,6 +183,17 @@ static void parse_filter_option(struct options *opt, int c)
 	}
 }
 
+static void parse_method(struct options *opt, const char *arg)
+{
+	const struct method *m = method_by_name(arg);
+
+	if (!m)
+		usage_error("--method takes %s, not '%s'", method_names(), arg);
+	if (opt->method && opt->method != m)
+		usage_error("--method given twice: %s and %s", opt->method->name, m->name);
+	opt->method = m;
+}
+
 static void parse_option(struct options *opt, int c, enum command *cmd, int *ncmds)
 {
 	switch (c) {
@@ -193,6 +208,7 @@ static void parse_option(struct options *opt, int c, enum command *cmd, int *ncm
 		break;
 	case 'n': opt->dry_run = true; break;
 	case 'f': opt->force = true; break;
+	case 'm': parse_method(opt, optarg); break;
 	case 'j': opt->json = true; break;
 	case OPT_SETTLE:
 		opt->settle_us = parse_duration_option("--settle", optarg, 1000, 3600000000LL,
@@ -248,8 +264,9 @@ static void check_combinations(const struct options *opt, int argc, char **argv)
 	if (opt->cmd != CMD_CLOSE && optind < argc)
 		usage_error("--list and --all-closewait take no operands, but got '%s'",
 			    argv[optind]);
-	if (opt->cmd == CMD_LIST && (opt->dry_run || opt->force))
-		usage_error("%s", "--list changes nothing: --dry-run and --force do not apply");
+	if (opt->cmd == CMD_LIST && (opt->dry_run || opt->force || opt->method))
+		usage_error("%s", "--list changes nothing: --dry-run, --force and --method "
+			    "do not apply");
 	if (opt->cmd == CMD_SWEEP && opt->force)
 		usage_error("%s", "--all-closewait closes only CLOSE_WAIT sockets: --force does not apply");
 	if (opt->cmd == CMD_CLOSE && opt->filtered)
@@ -267,7 +284,7 @@ static void parse_args(struct options *opt, int argc, char **argv)
 	scan_filter_init(&opt->filter);
 	opt->timeout_ms = DEFAULT_TIMEOUT_MS;
 	opt->max_pause_us = DEFAULT_MAX_PAUSE_US;
-	while ((c = getopt_long(argc, argv, "alnfjp:P:t:vqhV", long_options, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "alnfjm:p:P:t:vqhV", long_options, NULL)) != -1)
 		parse_option(opt, c, &cmd, &ncmds);
 	if (ncmds > 1)
 		usage_error("%s", "--list and --all-closewait exclude each other");
@@ -275,6 +292,13 @@ static void parse_args(struct options *opt, int argc, char **argv)
 		usage_error("%s", "--verbose and --quiet exclude each other");
 	opt->cmd = cmd;
 	check_combinations(opt, argc, argv);
+	/*
+	 * An fd named by hand is closed, as gdb's recipe does.  A sweep ends
+	 * connections without freeing numbers: an event-loop server would give
+	 * a freed number to a new client while it still holds the old one's state.
+	 */
+	if (!opt->method)
+		opt->method = cmd == CMD_SWEEP ? &method_shutdown : &method_close;
 	if (cmd == CMD_CLOSE)
 		parse_close_operands(opt, argc - optind, argv + optind);
 }

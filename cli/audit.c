@@ -55,17 +55,19 @@ void audit_open(bool enabled)
 	openlog("fdclose", LOG_PID, LOG_AUTHPRIV);
 }
 
-void audit_target(const struct target_info *ti, const struct op_target *t)
+void audit_target(const struct method *m, const struct target_info *ti,
+		  const struct op_target *t)
 {
+	bool done = t->result == OP_DONE;
 	char what[512];
 
-	if (!audit_enabled || (t->result != OP_CLOSED && t->result != OP_FAILED))
+	if (!audit_enabled || (!done && t->result != OP_FAILED))
 		return;
 	fd_summary(&t->desc, what, sizeof(what));
-	syslog(t->result == OP_CLOSED ? LOG_NOTICE : LOG_WARNING,
-	       "%s fd %d in pid %d (%s): %s; method close (ptrace); result %s%s%s; run by %s",
-	       t->result == OP_CLOSED ? "closed" : "failed to close", t->desc.fd, ti->pid,
-	       ti->comm, what, t->result == OP_CLOSED ? "closed" : "failed",
+	syslog(done ? LOG_NOTICE : LOG_WARNING,
+	       "%s%s fd %d in pid %d (%s): %s; method %s (%s); result %s%s%s; run by %s",
+	       done ? "" : "failed to ", done ? m->done : m->verb, t->desc.fd, ti->pid,
+	       ti->comm, what, m->name, m->how, done ? m->done_json : "failed",
 	       t->error ? ": " : "", t->error ? strerror(-t->error) : "", who);
 }
 

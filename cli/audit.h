@@ -5,12 +5,14 @@
 
 #include <stdbool.h>
 
+#include "cli/method.h"
 #include "injector/ops.h"
 #include "injector/target.h"
 
 void audit_open(bool enabled);
-/* Logs one target that was acted on (closed or failed); others are not changes. */
-void audit_target(const struct target_info *ti, const struct op_target *t);
+/* Logs one target that was acted on (done or failed); others are not changes. */
+void audit_target(const struct method *m, const struct target_info *ti,
+		  const struct op_target *t);
 void audit_close(void);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "cli/method.h"
 #include "scan/scan.h"
 
 /* Exit statuses, as documented in --help and the man page. */
@@ -22,6 +23,7 @@ enum command {
 
 struct options {
 	enum command cmd;
+	const struct method *method;	/* --method, or the command's default */
 	bool json;
 	bool dry_run;
 	bool force;

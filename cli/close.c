@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * fdclose PID FD...: describe each fd, apply the guard rails, close the rest
- * inside one frozen window, then report each fd on its own line.
+ * fdclose PID FD...: describe each fd, apply the guard rails, act on the rest
+ * with the method (close: inside one frozen window), then report each fd on
+ * its own line.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,11 +13,10 @@
 
 #include "cli/audit.h"
 #include "cli/cli.h"
+#include "cli/job.h"
 #include "cli/report.h"
 #include "common/diag.h"
 #include "injector/injector.h"
-#include "injector/ops.h"
-#include "injector/target.h"
 #include "scan/fdtable.h"
 #include "scan/sockdiag.h"
 
@@ -41,9 +41,22 @@ static void apply_guard_rails(const struct options *opt, struct op_target *t)
 		refuse(t, why);
 	} else if (t->desc.kind == FDK_TCP && t->desc.tcp.state != TCPS_CLOSE_WAIT) {
 		snprintf(why, sizeof(why), "a TCP socket in %s, not CLOSE-WAIT; "
-			 "use --force to close it", tcp_state_name(t->desc.tcp.state));
+			 "use --force to %s it", tcp_state_name(t->desc.tcp.state),
+			 opt->method->verb);
 		refuse(t, why);
 	}
+}
+
+/* shutdown ends a TCP connection; any other fd needs a method that acts on fds. */
+static void refuse_non_tcp(const struct options *opt, struct op_target *t)
+{
+	char why[sizeof(t->why)];
+
+	if (!opt->method->sockets_only || t->result != OP_PENDING || t->desc.kind == FDK_TCP)
+		return;
+	snprintf(why, sizeof(why), "--method=%s ends TCP connections, and this is not one; "
+		 "--method=close or replace acts on any fd", opt->method->name);
+	refuse(t, why);
 }
 
 /*
@@ -113,6 +126,7 @@ static int describe_targets(const struct options *opt, const struct target_info 
 		struct op_target *t = &targets[i];
 
 		apply_guard_rails(opt, t);
+		refuse_non_tcp(opt, t);
 		if (!opt->force && t->desc.kind == FDK_TCP)
 			t->require_state = TCPS_CLOSE_WAIT;
 	}
@@ -150,7 +164,7 @@ static void find_other_holders(pid_t pid, struct op_target *targets, struct sock
 	for (i = 0; i < n; i++) {
 		struct op_target *t = &targets[i];
 
-		if (t->result == OP_CLOSED && t->desc.kind == FDK_TCP &&
+		if (t->result == OP_DONE && t->desc.kind == FDK_TCP &&
 		    still_held(t, &diags[i], &table, pid, &table_read))
 			inode_map_put(&want, t->desc.tcp.inode, i);
 	}
@@ -167,110 +181,72 @@ static int exit_status(const struct op_target *targets, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (targets[i].result != OP_CLOSED && targets[i].result != OP_WOULD_CLOSE)
+		if (targets[i].result != OP_DONE && targets[i].result != OP_WOULD)
 			return EXIT_FAILED;
 	return EXIT_OK;
 }
 
-static void mark_dry_run(struct op_target *targets, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (targets[i].result == OP_PENDING)
-			targets[i].result = OP_WOULD_CLOSE;
-}
-
 /* In --json every fd gets its object, even when the process as a whole refused. */
-static void refuse_process(const struct options *opt, const struct target_info *ti,
-			   struct op_target *targets, int err, const char *why)
+static void refuse_process(const struct options *opt, struct job *job, int err,
+			   const char *why)
 {
 	struct op_stats none = { 0 };
 	size_t i;
 
-	if (!opt->json || !targets) {
+	if (!opt->json) {
 		pr_err("%s", why);
 		return;
 	}
-	for (i = 0; i < opt->nfds; i++) {
-		targets[i].desc.fd = opt->fds[i];
-		targets[i].result = err == -EPERM || err == -EBUSY ? OP_REFUSED : OP_FAILED;
-		targets[i].error = err;
-		snprintf(targets[i].why, sizeof(targets[i].why), "%s", why);
-	}
-	report_targets(opt, ti, targets, opt->nfds, &none);
+	for (i = 0; i < opt->nfds; i++)
+		job->targets[i].desc.fd = opt->fds[i];
+	job_settle_all(job, err == -EPERM || err == -EBUSY ? OP_REFUSED : OP_FAILED, err, why);
+	report_targets(opt, &job->ti, job->targets, job->n, &none);
+}
+
+/* Reported while the target's signals are held: a ^C cannot cut the report short. */
+static void report_now(const struct options *opt, struct job *job, void *diags)
+{
+	if (!opt->dry_run)
+		find_other_holders(job->ti.fd_task, job->targets, diags, job->n);
+	report_targets(opt, &job->ti, job->targets, job->n, &job->stats);
 }
 
 int cmd_close(const struct options *opt)
 {
-	struct op_params params = {
-		.timeout_ms = opt->timeout_ms,
-		.max_pause_us = opt->max_pause_us,
-	};
-	struct op_stats stats = { 0 };
-	struct op_target *targets;
+	struct job job = { .pid = opt->target, .n = opt->nfds, .after_act = report_now };
 	struct sockdiag *diags;
-	struct target_info ti;
 	int ret, status = EXIT_FAILED;
 	char why[256];
-	sigset_t held;
 	size_t i;
 
 	injector_init();
-	targets = calloc(opt->nfds, sizeof(*targets));
+	job.targets = calloc(opt->nfds, sizeof(*job.targets));
 	diags = calloc(opt->nfds, sizeof(*diags));
-	if (!targets || !diags) {
+	job.arg = diags;
+	if (!job.targets || !diags) {
 		pr_errno(ENOMEM, "pid %d", opt->target);
 		goto free_targets;
 	}
 	for (i = 0; i < opt->nfds; i++)
 		diags[i].nl = -1;
-	ret = target_inspect(opt->target, &ti);
+	ret = job_admit(opt, &job, why, sizeof(why));
 	if (ret) {
-		ti.pid = opt->target;
-		snprintf(ti.comm, sizeof(ti.comm), "?");
-		if (ret == -ESRCH)
-			snprintf(why, sizeof(why), "pid %d: no such process", opt->target);
-		else
-			snprintf(why, sizeof(why), "pid %d: cannot read its /proc entry: %s",
-				 opt->target, strerror(-ret));
-		refuse_process(opt, &ti, targets, ret, why);
+		refuse_process(opt, &job, ret, why);
 		goto free_targets;
 	}
-	params.bulk_allowed = ti.seccomp == 0;
-	params.threads = ti.threads;
-	ret = target_refuse(&ti, why, sizeof(why));
+	ret = describe_targets(opt, &job.ti, job.targets, diags);
 	if (ret) {
-		refuse_process(opt, &ti, targets, ret, why);
+		target_explain(&job.ti, ret);
 		goto free_targets;
 	}
-	ret = describe_targets(opt, &ti, targets, diags);
-	if (ret) {
-		target_explain(&ti, ret);
-		goto free_targets;
-	}
-	if (opt->dry_run) {
-		mark_dry_run(targets, opt->nfds);
-	} else {
-		/* A ^C now must not leave the target frozen: it lands after thaw. */
-		signals_hold(&held);
-		ret = ops_close(opt->target, ti.fd_task, targets, opt->nfds, &params, &stats);
-		if (ret)
-			target_explain(&ti, ret);
-		find_other_holders(ti.fd_task, targets, diags, opt->nfds);
-	}
-	report_targets(opt, &ti, targets, opt->nfds, &stats);
 	audit_open(!opt->no_syslog && !opt->dry_run);
-	for (i = 0; i < opt->nfds; i++)
-		audit_target(&ti, &targets[i]);
+	job_act(opt, &job);
 	audit_close();
-	status = exit_status(targets, opt->nfds);
-	if (!opt->dry_run)
-		signals_release(&held);
+	status = exit_status(job.targets, opt->nfds);
 free_targets:
-	for (i = 0; diags && targets && i < opt->nfds; i++)
+	for (i = 0; diags && job.targets && i < opt->nfds; i++)
 		sockdiag_done(&diags[i]);
 	free(diags);
-	free(targets);
+	free(job.targets);
 	return status;
 }

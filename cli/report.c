@@ -7,17 +7,21 @@
 #include "common/diag.h"
 #include "common/json.h"
 
-static const char *const result_verbs[] = {
-	[OP_PENDING] = "did not close",
-	[OP_CLOSED] = "closed",
-	[OP_WOULD_CLOSE] = "would close",
-	[OP_SKIPPED] = "skipped",
-	[OP_REFUSED] = "refused to close",
-	[OP_FAILED] = "failed to close",
-};
+/* "closed", "would close", "failed to close", ... as the method words it. */
+static void result_words(const struct method *m, enum op_result r, char *buf, size_t size)
+{
+	switch (r) {
+	case OP_DONE: snprintf(buf, size, "%s", m->done); break;
+	case OP_WOULD: snprintf(buf, size, "would %s", m->verb); break;
+	case OP_SKIPPED: snprintf(buf, size, "skipped"); break;
+	case OP_REFUSED: snprintf(buf, size, "refused to %s", m->verb); break;
+	case OP_FAILED: snprintf(buf, size, "failed to %s", m->verb); break;
+	case OP_PENDING: snprintf(buf, size, "did not %s", m->verb); break;
+	}
+}
 
-/* Why a target was not closed, in words; "" when it was. */
-static void reason(const struct op_target *t, char *buf, size_t size)
+/* Why a target was not acted on, in words; "" when it was. */
+static void reason(const struct method *m, const struct op_target *t, char *buf, size_t size)
 {
 	if (t->why[0]) {
 		snprintf(buf, size, "%s", t->why);
@@ -28,14 +32,21 @@ static void reason(const struct op_target *t, char *buf, size_t size)
 			 t->error == -ESRCH ? "the process exited" :
 			 "the number now refers to another object");
 	} else if (t->error == -ETIMEDOUT) {
-		snprintf(buf, size, "not closed: a thread of the process did not stop in time "
-			 "(see --timeout)");
+		snprintf(buf, size, "not %s: a thread of the process did not stop in time "
+			 "(see --timeout)", m->done);
 	} else if (t->error == -ETIME) {
-		snprintf(buf, size, "not closed: the injected close loop did not reach it "
-			 "in time (see --timeout)");
+		snprintf(buf, size, "not %s: the injected close loop did not reach it "
+			 "in time (see --timeout)", m->done);
 	} else if (t->error == -ERANGE) {
-		snprintf(buf, size, "not closed: --max-pause is shorter than freezing the "
-			 "process takes");
+		snprintf(buf, size, "not %s: --max-pause is shorter than freezing the "
+			 "process takes", m->done);
+	} else if (t->error == -EMFILE && m == &method_replace) {
+		snprintf(buf, size, "not replaced: the process is at its open-file limit and "
+			 "the placeholder needs two free fds; --method=close frees the number");
+	} else if (t->error == -ENOSYS && m == &method_shutdown) {
+		snprintf(buf, size, "not shut down: this kernel has no pidfd_getfd");
+	} else if (t->error == -EXDEV) {
+		snprintf(buf, size, "not %s: the process's main thread has exited", m->done);
 	} else if (t->result == OP_FAILED || t->result == OP_PENDING) {
 		snprintf(buf, size, "%s", strerror(t->error < 0 ? -t->error : t->error));
 	} else {
@@ -43,16 +54,18 @@ static void reason(const struct op_target *t, char *buf, size_t size)
 	}
 }
 
-static void print_text(const struct target_info *ti, const struct op_target *t)
+static void print_text(const struct method *m, const struct target_info *ti,
+		       const struct op_target *t)
 {
-	char what[512], why[256];
+	char what[512], why[256], words[32];
 
 	fd_summary(&t->desc, what, sizeof(what));
-	reason(t, why, sizeof(why));
-	if (t->result == OP_CLOSED || t->result == OP_WOULD_CLOSE) {
+	reason(m, t, why, sizeof(why));
+	result_words(m, t->result, words, sizeof(words));
+	if (t->result == OP_DONE || t->result == OP_WOULD) {
 		if (diag_quiet)
 			return;
-		printf("%s fd %d in pid %d (%s): %s%s%s\n", result_verbs[t->result], t->desc.fd,
+		printf("%s fd %d in pid %d (%s): %s%s%s\n", words, t->desc.fd,
 		       ti->pid, ti->comm, what, t->held_by[0] ? "; " : "", t->held_by);
 		return;
 	}
@@ -63,10 +76,10 @@ static void print_text(const struct target_info *ti, const struct op_target *t)
 		return;
 	}
 	if (t->desc.link[0])
-		pr_err("%s fd %d in pid %d (%s): %s: %s", result_verbs[t->result], t->desc.fd,
+		pr_err("%s fd %d in pid %d (%s): %s: %s", words, t->desc.fd,
 		       ti->pid, ti->comm, what, why);
 	else
-		pr_err("%s fd %d in pid %d (%s): %s", result_verbs[t->result], t->desc.fd,
+		pr_err("%s fd %d in pid %d (%s): %s", words, t->desc.fd,
 		       ti->pid, ti->comm, why);
 }
 
@@ -93,13 +106,14 @@ static void add_tcp_fields(struct json_line *j, const struct fd_desc *d)
 	json_add_u64(j, "send_q", s->tx_queue);
 }
 
-static int print_json(struct json_line *j, const struct target_info *ti,
-		      const struct op_target *t, const struct op_stats *stats)
+static int print_json(struct json_line *j, const struct method *m,
+		      const struct target_info *ti, const struct op_target *t,
+		      const struct op_stats *stats)
 {
 	char what[512], why[256];
 
 	fd_summary(&t->desc, what, sizeof(what));
-	reason(t, why, sizeof(why));
+	reason(m, t, why, sizeof(why));
 	json_begin(j);
 	json_add_str(j, "type", "holder");
 	json_add_i64(j, "pid", ti->pid);
@@ -108,14 +122,15 @@ static int print_json(struct json_line *j, const struct target_info *ti,
 	json_add_str(j, "what", t->desc.link[0] ? what : "");
 	if (t->desc.kind == FDK_TCP)
 		add_tcp_fields(j, &t->desc);
-	json_add_str(j, "result", op_result_name(t->result));
+	json_add_str(j, "method", m->name);
+	json_add_str(j, "result", method_result_name(m, t->result));
 	if (why[0])
 		json_add_str(j, "error", why);
 	else
 		json_add_null(j, "error");
 	if (t->held_by[0])
 		json_add_str(j, "held_by", t->held_by);
-	if (t->result == OP_CLOSED)
+	if (t->result == OP_DONE && m->needs_ptrace)
 		json_add_i64(j, "frozen_us", stats->frozen_us);
 	return json_end(j, stdout);
 }
@@ -131,17 +146,17 @@ static void warn_number_reuse(const struct options *opt, const struct op_target 
 	static bool said;
 	size_t i;
 
-	if (said || opt->json || diag_quiet)
+	if (said || opt->json || diag_quiet || !opt->method->frees_number)
 		return;
-	for (i = 0; i < n && targets[i].result != OP_CLOSED; i++)
+	for (i = 0; i < n && targets[i].result != OP_DONE; i++)
 		;
 	if (i == n)
 		return;
 	said = true;
 	pr_warn("a closed fd's number is free again; an event-loop server (redis, "
 		"nginx, haproxy, memcached...) that keeps state by fd number may give it to "
-		"a new client and send that client another's data: prefer restarting such a "
-		"server, or ss -K, until fdclose has a safer method");
+		"a new client and send that client another's data: --method=shutdown or "
+		"replace keeps the number taken");
 }
 
 void report_targets(const struct options *opt, const struct target_info *ti,
@@ -154,11 +169,11 @@ void report_targets(const struct options *opt, const struct target_info *ti,
 		enum op_result r = targets[i].result;
 
 		/* --quiet keeps errors only: what went as asked is not reported. */
-		if (diag_quiet && (r == OP_CLOSED || r == OP_WOULD_CLOSE || r == OP_SKIPPED))
+		if (diag_quiet && (r == OP_DONE || r == OP_WOULD || r == OP_SKIPPED))
 			continue;
 		if (!opt->json)
-			print_text(ti, &targets[i]);
-		else if (print_json(&j, ti, &targets[i], stats))
+			print_text(opt->method, ti, &targets[i]);
+		else if (print_json(&j, opt->method, ti, &targets[i], stats))
 			pr_errno(ENOMEM, "writing JSON");
 	}
 	json_free(&j);

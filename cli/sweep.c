@@ -13,6 +13,7 @@
 
 #include "cli/audit.h"
 #include "cli/cli.h"
+#include "cli/job.h"
 #include "cli/output.h"
 #include "cli/report.h"
 #include "common/clock.h"
@@ -25,19 +26,8 @@
 #include "scan/proc.h"
 #include "scan/sockdiag.h"
 
-/* One process's part of the sweep. */
-struct job {
-	pid_t pid;
-	size_t n;
-	struct op_target *targets;
-	struct target_info ti;
-	struct op_stats stats;
-	size_t fds_after;		/* SIZE_MAX when not counted */
-	uint64_t confirmed_netns;	/* the namespace whose tables this job read */
-};
-
 struct tally {
-	size_t closed;			/* sockets gone from every holder */
+	size_t closed;			/* sockets the method ended, in every holder */
 	size_t failed;
 	size_t skipped;
 	size_t processes;		/* processes where something was closed */
@@ -73,6 +63,7 @@ static void target_from_holder(const struct options *opt, const struct scan_resu
 			       const struct inode_map *protected, const struct holder *h,
 			       struct op_target *t)
 {
+	const struct method *m = opt->method;
 	const struct tcp_sock *s = &r->socks.socks[h->sock];
 	size_t unused;
 
@@ -86,68 +77,47 @@ static void target_from_holder(const struct options *opt, const struct scan_resu
 		snprintf(t->why, sizeof(t->why), "fdclose or its parent holds this socket too");
 	} else if (h->dead && !opt->include_dead) {
 		t->result = OP_SKIPPED;
-		snprintf(t->why, sizeof(t->why), "a dead TCP socket; --include-dead closes it too");
+		snprintf(t->why, sizeof(t->why), "a dead TCP socket; --include-dead %s it too",
+			 m->sockets_only ? "with --method=close closes" : "acts on");
+	} else if (h->dead && m->sockets_only) {
+		t->result = OP_SKIPPED;
+		snprintf(t->why, sizeof(t->why), "a dead TCP socket has no connection to %s; "
+			 "--method=close frees its fd", m->verb);
 	}
 }
 
-static void refuse_all(struct job *job, int err, const char *why)
+/*
+ * One process of the sweep through the job pipeline.  A method that ends the
+ * socket itself (shutdown) acts once per socket: its other holders were
+ * served by then, and ended records which.
+ */
+static void act_on_process(const struct options *opt, struct job *job,
+			   struct inode_map *ended)
 {
-	size_t i;
-
-	for (i = 0; i < job->n; i++) {
-		if (job->targets[i].result != OP_PENDING)
-			continue;
-		job->targets[i].result = err == -ESRCH ? OP_SKIPPED : OP_FAILED;
-		job->targets[i].error = err;
-		snprintf(job->targets[i].why, sizeof(job->targets[i].why), "%s", why);
-	}
-}
-
-static void mark_dry_run(struct job *job)
-{
-	size_t i;
-
-	for (i = 0; i < job->n; i++)
-		if (job->targets[i].result == OP_PENDING)
-			job->targets[i].result = OP_WOULD_CLOSE;
-}
-
-static void act_on_process(const struct options *opt, struct job *job)
-{
-	struct op_params params = {
-		.timeout_ms = opt->timeout_ms,
-		.max_pause_us = opt->max_pause_us,
-	};
 	char why[256];
-	sigset_t held;
+	size_t i, unused;
 	int ret;
 
-	ret = target_inspect(job->pid, &job->ti);
-	if (ret) {
-		target_comm(job->pid, job->ti.comm);
-		job->ti.pid = job->pid;
-		refuse_all(job, -ESRCH, "the process exited");
+	ret = job_admit(opt, job, why, sizeof(why));
+	if (ret && !job->inspected) {
+		job_settle_all(job, OP_SKIPPED, -ESRCH, "the process exited");
 		return;
 	}
-	params.bulk_allowed = job->ti.seccomp == 0;
-	params.threads = job->ti.threads;
-	ret = target_refuse(&job->ti, why, sizeof(why));
 	if (ret) {
 		pr_err("%s", why);
-		refuse_all(job, ret, why);
+		job_settle_all(job, ret == -ESRCH ? OP_SKIPPED : OP_FAILED, ret, why);
 		return;
 	}
-	if (opt->dry_run) {
-		mark_dry_run(job);
-		return;
+	for (i = 0; opt->method->once_per_socket && i < job->n; i++) {
+		struct op_target *t = &job->targets[i];
+
+		if (t->result == OP_PENDING && inode_map_get(ended, t->desc.ino, &unused))
+			t->result = opt->dry_run ? OP_WOULD : OP_DONE;
 	}
-	signals_hold(&held);
-	ret = ops_close(job->pid, job->ti.fd_task, job->targets, job->n, &params, &job->stats);
-	if (ret)
-		target_explain(&job->ti, ret);
-	signals_release(&held);
-	if (proc_count_fds(job->ti.fd_task, &job->fds_after))
-		job->fds_after = SIZE_MAX;
+	job_act(opt, job);
+	for (i = 0; opt->method->once_per_socket && i < job->n; i++)
+		if (job->targets[i].result == OP_DONE || job->targets[i].result == OP_WOULD)
+			inode_map_put(ended, job->targets[i].desc.ino, i);
 }
 
 static const struct proc_fds *find_proc(const struct scan_result *r, pid_t pid)
@@ -167,8 +137,6 @@ static void report_process(const struct options *opt, const struct scan_result *
 	struct json_line j = { 0 };
 
 	report_targets(opt, &job->ti, job->targets, job->n, &job->stats);
-	for (size_t i = 0; i < job->n; i++)
-		audit_target(&job->ti, &job->targets[i]);
 	if (!p || diag_quiet)
 		return;
 	if (!opt->json) {
@@ -183,6 +151,7 @@ static void report_process(const struct options *opt, const struct scan_result *
 	if (job->fds_after != SIZE_MAX && !opt->dry_run)
 		json_add_u64(&j, "fds_after", job->fds_after);
 	json_add_u64(&j, "nofile", p->nofile);
+	json_add_str(&j, "method", opt->method->name);
 	json_add_i64(&j, "frozen_us", job->stats.frozen_us);
 	json_add_i64(&j, "max_window_us", job->stats.max_window_us);
 	json_add_u64(&j, "windows", job->stats.windows);
@@ -288,7 +257,7 @@ static void confirm_gone(struct job *jobs, size_t njobs)
 		jobs[i].confirmed_netns = ns;
 		for (k = i; k < njobs && ns && !pending; k++)
 			for (j = 0; j < jobs[k].n; j++)
-				pending |= jobs[k].targets[j].result == OP_CLOSED &&
+				pending |= jobs[k].targets[j].result == OP_DONE &&
 					   jobs[k].targets[j].require_state == TCPS_CLOSE_WAIT &&
 					   jobs[k].targets[j].desc.tcp.netns == ns;
 		if (!pending || tcp_table_read(&table, jobs[i].ti.fd_task, ns,
@@ -298,7 +267,7 @@ static void confirm_gone(struct job *jobs, size_t njobs)
 			for (j = 0; j < jobs[k].n; j++) {
 				struct op_target *t = &jobs[k].targets[j];
 
-				if (t->result != OP_CLOSED || t->require_state != TCPS_CLOSE_WAIT ||
+				if (t->result != OP_DONE || t->require_state != TCPS_CLOSE_WAIT ||
 				    t->desc.tcp.netns != ns || !tcp_find_inode(&table, t->desc.ino))
 					continue;
 				t->still_open = true;
@@ -321,7 +290,7 @@ static enum sock_outcome outcome_of(const struct op_target *t)
 {
 	if (t->result == OP_FAILED || t->result == OP_REFUSED || t->still_open)
 		return FAILED;
-	if (t->result == OP_CLOSED || t->result == OP_WOULD_CLOSE)
+	if (t->result == OP_DONE || t->result == OP_WOULD)
 		return GONE;
 	return SKIPPED;
 }
@@ -360,8 +329,8 @@ static int tally_sockets(const struct job *jobs, size_t njobs, size_t count, str
 		for (j = 0; j < jobs[i].n; j++) {
 			e[n].inode = jobs[i].targets[j].desc.ino;
 			e[n++].outcome = outcome_of(&jobs[i].targets[j]);
-			acted |= jobs[i].targets[j].result == OP_CLOSED ||
-				 jobs[i].targets[j].result == OP_WOULD_CLOSE;
+			acted |= jobs[i].targets[j].result == OP_DONE ||
+				 jobs[i].targets[j].result == OP_WOULD;
 		}
 		if (acted) {
 			t->processes++;
@@ -391,8 +360,9 @@ static void print_summary(const struct options *opt, const struct tally *t, long
 	struct json_line j = { 0 };
 
 	if (!opt->json) {
-		printf("%s %zu socket%s in %zu process%s; %zu failed; %zu skipped\n",
-		       opt->dry_run ? "would close" : "closed", t->closed,
+		printf("%s%s %zu socket%s in %zu process%s; %zu failed; %zu skipped\n",
+		       opt->dry_run ? "would " : "",
+		       opt->dry_run ? opt->method->verb : opt->method->done, t->closed,
 		       t->closed == 1 ? "" : "s", t->processes, t->processes == 1 ? "" : "es",
 		       t->failed, t->skipped);
 		if (t->nfrozen && !opt->dry_run)
@@ -405,7 +375,8 @@ static void print_summary(const struct options *opt, const struct tally *t, long
 	json_add_str(&j, "type", "summary");
 	json_add_bool(&j, "summary", true);
 	json_add_bool(&j, "dry_run", opt->dry_run);
-	json_add_u64(&j, "closed", t->closed);
+	json_add_str(&j, "method", opt->method->name);
+	json_add_u64(&j, "done", t->closed);
 	json_add_u64(&j, "processes", t->processes);
 	json_add_u64(&j, "failed", t->failed);
 	json_add_u64(&j, "skipped", t->skipped);
@@ -461,6 +432,7 @@ int cmd_sweep(const struct options *opt)
 	struct scan_result r = { 0 };
 	long long start = clock_now_ns();
 	struct job *jobs = NULL;
+	struct inode_map ended = { 0 };
 	struct tally t = { 0 };
 	size_t njobs = 0, i;
 	int ret;
@@ -476,12 +448,14 @@ int cmd_sweep(const struct options *opt)
 	if (!ret)
 		ret = make_jobs(opt, &r, &protected, &jobs, &njobs);
 	inode_map_free(&protected);
+	if (!ret)
+		ret = inode_map_init(&ended, r.count ? r.count : 1);
 	if (ret)
 		goto free_scan;
 	audit_open(!opt->no_syslog && !opt->dry_run);
 	/* Confirm only once every holder had its turn: a shared socket lives until then. */
 	for (i = 0; i < njobs; i++)
-		act_on_process(opt, &jobs[i]);
+		act_on_process(opt, &jobs[i], &ended);
 	confirm_gone(jobs, njobs);
 	for (i = 0; i < njobs; i++)
 		report_process(opt, &r, &jobs[i]);
@@ -495,6 +469,7 @@ int cmd_sweep(const struct options *opt)
 		free(jobs[0].targets);
 	free(jobs);
 free_scan:
+	inode_map_free(&ended);
 	scan_result_free(&r);
 	if (ret) {
 		pr_errno(ret, "--all-closewait");

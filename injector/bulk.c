@@ -54,23 +54,6 @@ static size_t page_round(size_t n)
 	return (n + page - 1) / page * page;
 }
 
-static int remote_write(pid_t pid, uint64_t addr, const void *buf, size_t len)
-{
-	struct iovec local = { .iov_base = (void *)buf, .iov_len = len };
-	struct iovec remote = { .iov_base = (void *)(uintptr_t)addr, .iov_len = len };
-	ssize_t n = process_vm_writev(pid, &local, 1, &remote, 1, 0);
-
-	if (n < 0)
-		return -errno;
-	return (size_t)n == len ? 0 : -EFAULT;
-}
-
-/* A syscall result in -4095..-1 is an error, anything else a value. */
-static int syscall_error(int64_t result)
-{
-	return result < 0 && result >= -4095 ? (int)result : 0;
-}
-
 static int map_scratch(struct frozen *fz, const struct arch_bulk_loop *loop, size_t n,
 		       struct scratch *s)
 {

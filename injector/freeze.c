@@ -149,6 +149,22 @@ int remote_read(pid_t pid, uint64_t addr, void *buf, size_t len)
 	return (size_t)n == len ? 0 : -EFAULT;
 }
 
+int remote_write(pid_t pid, uint64_t addr, const void *buf, size_t len)
+{
+	struct iovec local = { .iov_base = (void *)buf, .iov_len = len };
+	struct iovec remote = { .iov_base = (void *)(uintptr_t)addr, .iov_len = len };
+	ssize_t n = process_vm_writev(pid, &local, 1, &remote, 1, 0);
+
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EFAULT;
+}
+
+int syscall_error(int64_t result)
+{
+	return result < 0 && result >= -4095 ? (int)result : 0;
+}
+
 int regs_get(pid_t tid, struct arch_regs *regs)
 {
 	struct iovec iov = { .iov_base = regs->bytes, .iov_len = sizeof(regs->bytes) };

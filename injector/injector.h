@@ -99,6 +99,31 @@ int rsyscall(struct frozen *fz, enum arch_sysno sys, const uint64_t args[6],
  * -ETIME when the loop did not finish before the deadline).
  */
 int rclose_many(struct frozen *fz, const int *fds, int *results, size_t n);
+/*
+ * The placeholder of replace (see replace.c), kept across the windows of
+ * one process so that every replaced fd shares one open file description.
+ */
+struct placeholder {
+	int num;		/* its number in the target, -1 while there is none */
+	int ref;		/* fdclose's own reference to it, or -1 */
+	pid_t fd_task;		/* the task whose fd table holds it */
+	int pidfd;		/* of fd_task, for pidfd_getfd(); -1 when none */
+};
+
+void placeholder_init(struct placeholder *ph, pid_t fd_task, int pidfd);
+/*
+ * Points each of fds[0..n) at the placeholder, made first when there is none
+ * still valid, keeping the close-on-exec flags given; each result is 0 or
+ * -errno (pipe2's failure, e.g. -EMFILE, for all of them).  Returns 0, or
+ * -errno when the injection failed (results then say -ECANCELED where
+ * unknown).  Without a reference of fdclose's own the placeholder's number
+ * is closed at once; else placeholder_release() closes it, in the last
+ * window.
+ */
+int rreplace_many(struct frozen *fz, const int *fds, const bool *cloexec, int *results,
+		  size_t n, struct placeholder *ph);
+/* Closes the placeholder's own number in the target and drops our reference. */
+int placeholder_release(struct frozen *fz, struct placeholder *ph);
 /* Puts everything back and detaches; returns 0 or the first -errno met. */
 int thaw(struct frozen *fz);
 /*

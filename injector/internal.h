@@ -10,6 +10,9 @@ int wait_tid(pid_t tid, long long deadline_ns, int *status);
 long long frozen_deadline(const struct frozen *fz);
 /* Reads len bytes at addr in pid's memory; 0, -EFAULT when short, or -errno. */
 int remote_read(pid_t pid, uint64_t addr, void *buf, size_t len);
+int remote_write(pid_t pid, uint64_t addr, const void *buf, size_t len);
+/* A syscall result in -4095..-1 is an error (returned), anything else a value (0). */
+int syscall_error(int64_t result);
 int regs_get(pid_t tid, struct arch_regs *regs);
 int regs_set(pid_t tid, const struct arch_regs *regs);
 /*

@@ -36,19 +36,6 @@
 /* fds fdclose keeps for itself besides the references it takes. */
 #define FD_RESERVE 64
 
-const char *op_result_name(enum op_result r)
-{
-	switch (r) {
-	case OP_PENDING: return "pending";
-	case OP_CLOSED: return "closed";
-	case OP_WOULD_CLOSE: return "would-close";
-	case OP_SKIPPED: return "skipped";
-	case OP_REFUSED: return "refused";
-	case OP_FAILED: return "failed";
-	}
-	return "unknown";
-}
-
 static void fail_pending(struct op_target *targets, size_t n, int err)
 {
 	size_t i;
@@ -136,11 +123,20 @@ static int verify(pid_t pid, pid_t self, const struct op_target *t, int ref)
 	return 0;
 }
 
+/* What one frozen window does to the fds it verified. */
+enum window_act {
+	ACT_CLOSE,
+	ACT_REPLACE,
+};
+
 struct batch {
+	enum window_act act;
 	pid_t fd_task;
 	struct op_target *targets;
 	int *refs;
 	size_t n;
+	struct placeholder *ph;	/* ACT_REPLACE */
+	bool last;		/* the process's last window */
 };
 
 /*
@@ -164,22 +160,23 @@ static void settle_unknown(struct batch *b)
 		unchecked.require_state = 0;
 		err = verify(b->fd_task, self, &unchecked, b->refs[i]);
 		if (err == -ENOENT || err == -ESTALE)
-			t->result = OP_CLOSED;
+			t->result = OP_DONE;
 		else if (err)
 			t->error = err;
 	}
 }
 
-static int close_verified(struct frozen *fz, struct batch *b)
+static int act_verified(struct frozen *fz, struct batch *b)
 {
 	int *fds = malloc(b->n * sizeof(*fds));
 	int *results = malloc(b->n * sizeof(*results));
+	bool *cloexec = malloc(b->n * sizeof(*cloexec));
 	size_t *which = malloc(b->n * sizeof(*which));
 	pid_t self = getpid();
 	size_t i, k = 0;
 	int ret = -ENOMEM;
 
-	if (!fds || !results || !which)
+	if (!fds || !results || !cloexec || !which)
 		goto free_arrays;
 	for (i = 0; i < b->n; i++) {
 		struct op_target *t = &b->targets[i];
@@ -193,15 +190,21 @@ static int close_verified(struct frozen *fz, struct batch *b)
 			continue;
 		}
 		fds[k] = t->desc.fd;
+		cloexec[k] = t->cloexec;
 		which[k++] = i;
 	}
-	ret = k ? rclose_many(fz, fds, results, k) : 0;
+	if (!k)
+		ret = 0;
+	else if (b->act == ACT_REPLACE)
+		ret = rreplace_many(fz, fds, cloexec, results, k, b->ph);
+	else
+		ret = rclose_many(fz, fds, results, k);
 	for (i = 0; i < k; i++) {
 		struct op_target *t = &b->targets[which[i]];
 
 		/* Linux releases the fd even when close reports EINTR. */
 		if (results[i] == 0 || results[i] == -EINTR) {
-			t->result = OP_CLOSED;
+			t->result = OP_DONE;
 		} else {
 			t->result = OP_FAILED;
 			t->error = results[i];
@@ -210,6 +213,7 @@ static int close_verified(struct frozen *fz, struct batch *b)
 free_arrays:
 	free(fds);
 	free(results);
+	free(cloexec);
 	free(which);
 	return ret;
 }
@@ -277,7 +281,12 @@ static int run_window(pid_t pid, struct batch *b, const struct op_params *p,
 		evidence_print(&fz);
 		stats->evidence_printed = true;
 	}
-	ret = close_verified(&fz, b);
+	ret = act_verified(&fz, b);
+	if (b->act == ACT_REPLACE && (b->last || ret) && ret != -ESRCH) {
+		int release_ret = placeholder_release(&fz, b->ph);
+
+		ret = ret ? ret : release_ret;
+	}
 	stats->injections += fz.injections;
 	if (fz.scratch_left)
 		pr_warn("pid %d: fdclose was away too long, so its close loop put its thread "
@@ -285,6 +294,21 @@ static int run_window(pid_t pid, struct batch *b, const struct op_params *p,
 	thaw_ret = thaw_counted(&fz, stats);
 	settle_unknown(b);
 	return ret ? ret : thaw_ret;
+}
+
+/* A run that ended before its last window still owes the placeholder's number back. */
+static void release_placeholder_window(pid_t pid, struct placeholder *ph,
+				       const struct op_params *p, struct op_stats *stats)
+{
+	int num = ph->num;
+	struct frozen fz;
+
+	if (freeze_with_worker(&fz, pid, p, stats))
+		return;
+	if (placeholder_release(&fz, ph))
+		pr_warn("pid %d: could not close the placeholder's own fd %d", pid, num);
+	stats->injections += fz.injections;
+	thaw_counted(&fz, stats);
 }
 
 /* Scales the next window so that it fills about 3/4 of max_pause_us. */
@@ -317,10 +341,23 @@ static void drop_references(int *refs, size_t n)
 			close(refs[i]);
 }
 
-int ops_close(pid_t pid, pid_t fd_task, struct op_target *targets, size_t n,
-	      const struct op_params *p, struct op_stats *stats)
+/* replace keeps each fd's close-on-exec flag: read it while nothing is held. */
+static void read_cloexec(struct batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		if (b->targets[i].result == OP_PENDING &&
+		    fd_read_cloexec(b->fd_task, b->targets[i].desc.fd, &b->targets[i].cloexec))
+			b->targets[i].cloexec = false;
+}
+
+static int ops_in_windows(enum window_act act, pid_t pid, pid_t fd_task,
+			  struct op_target *targets, size_t n, const struct op_params *p,
+			  struct op_stats *stats)
 {
 	size_t start = 0, size, budget;
+	struct placeholder ph;
 	int pidfd, ret = 0;
 	int *refs;
 
@@ -348,17 +385,22 @@ int ops_close(pid_t pid, pid_t fd_task, struct op_target *targets, size_t n,
 		size = 1;
 	/* A zombie main thread has no fd table: pidfd_getfd() cannot use it. */
 	pidfd = fd_task == pid ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+	placeholder_init(&ph, fd_task, pidfd);
 	while (start < n && !ret) {
-		struct batch b = { fd_task, targets + start, refs + start, n - start };
+		struct batch b = { act, fd_task, targets + start, refs + start, n - start, &ph,
+				   false };
 		size_t i;
 
 		if (b.n > size)
 			b.n = size;
 		if (pidfd >= 0 && b.n > budget)
 			b.n = budget ? budget : 1;
+		b.last = start + b.n == n;
 		for (i = 0; i < b.n; i++)
 			refs[start + i] = targets[start + i].result == OP_PENDING ?
 				take_reference(pidfd, &targets[start + i]) : -1;
+		if (act == ACT_REPLACE)
+			read_cloexec(&b);
 		stats->last_window_us = 0;
 		if (count_pending(b.targets, b.n))
 			ret = run_window(pid, &b, p, stats);
@@ -370,9 +412,87 @@ int ops_close(pid_t pid, pid_t fd_task, struct op_target *targets, size_t n,
 		size = next_batch(b.n, stats->last_window_us, p);
 		start += b.n;
 	}
+	if (ph.num >= 0)
+		release_placeholder_window(pid, &ph, p, stats);
 	if (pidfd >= 0)
 		close(pidfd);
 	free(refs);
+	if (ret)
+		goto fail_all;
+	return 0;
+
+fail_all:
+	fail_pending(targets, n, ret);
+	return ret;
+}
+
+int ops_close(pid_t pid, pid_t fd_task, struct op_target *targets, size_t n,
+	      const struct op_params *p, struct op_stats *stats)
+{
+	return ops_in_windows(ACT_CLOSE, pid, fd_task, targets, n, p, stats);
+}
+
+int ops_replace(pid_t pid, pid_t fd_task, struct op_target *targets, size_t n,
+		const struct op_params *p, struct op_stats *stats)
+{
+	return ops_in_windows(ACT_REPLACE, pid, fd_task, targets, n, p, stats);
+}
+
+/* One fd through fdclose's own reference: 0, or -errno when the process refuses us. */
+static int shutdown_one(int pidfd, struct op_target *t)
+{
+	struct stat st;
+	int ref;
+
+	ref = (int)syscall(SYS_pidfd_getfd, pidfd, t->desc.fd, 0);
+	if (ref < 0 && errno == EBADF) {
+		skip(t, -ENOENT);
+		return 0;
+	}
+	if (ref < 0)
+		return -errno;
+	if (fstat(ref, &st) || st.st_ino != t->desc.ino || st.st_dev != t->desc.dev)
+		skip(t, -ESTALE);
+	else if (t->require_state && !still_in_state(ref, t->require_state))
+		skip(t, -EALREADY);
+	else if (shutdown(ref, SHUT_RDWR) == 0)
+		t->result = OP_DONE;
+	else if (errno == ENOTCONN)
+		skip(t, -EALREADY);
+	else
+		fail_pending(t, 1, -errno);
+	close(ref);
+	return 0;
+}
+
+/*
+ * The reference is the socket itself, so shutdown needs no stop: the FIN
+ * the application never sent goes out, and its fd stays open.
+ */
+int ops_shutdown(pid_t pid, pid_t fd_task, struct op_target *targets, size_t n,
+		 const struct op_params *p, struct op_stats *stats)
+{
+	int pidfd, ret = 0;
+	size_t i;
+
+	(void)p;
+	memset(stats, 0, sizeof(*stats));
+	if (!count_pending(targets, n))
+		return 0;
+	/* A zombie main thread has no fd table: pidfd_getfd() cannot use it. */
+	if (fd_task != pid) {
+		ret = -EXDEV;
+		goto fail_all;
+	}
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0) {
+		ret = -errno;
+		goto fail_all;
+	}
+	for (i = 0; i < n && !ret; i++)
+		if (targets[i].result == OP_PENDING)
+			ret = shutdown_one(pidfd, &targets[i]);
+	close(pidfd);
 	if (ret)
 		goto fail_all;
 	return 0;

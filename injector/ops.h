@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Operations on the fds of one process: every fd is verified, under the
- * freeze, to be the very object that was chosen before anything is done.
+ * freeze (or, for shutdown, through fdclose's own reference), to be the
+ * very object that was chosen before anything is done.
  */
 #ifndef FDCLOSE_OPS_H
 #define FDCLOSE_OPS_H
@@ -12,10 +13,11 @@
 
 #include "scan/fdinfo.h"
 
+/* Method-neutral: what the words are comes from the method (cli/method.c). */
 enum op_result {
 	OP_PENDING,		/* not acted on yet */
-	OP_CLOSED,
-	OP_WOULD_CLOSE,		/* --dry-run */
+	OP_DONE,
+	OP_WOULD,		/* --dry-run */
 	OP_SKIPPED,		/* closed, reused or changed by the app meanwhile */
 	OP_REFUSED,		/* a guard rail said no */
 	OP_FAILED,
@@ -31,8 +33,9 @@ struct op_target {
 	enum op_result result;
 	int error;		/* -errno for OP_FAILED and OP_SKIPPED */
 	char why[256];		/* OP_REFUSED and OP_FAILED: what to tell the user */
-	char held_by[160];	/* OP_CLOSED: other holders keeping the socket alive */
+	char held_by[160];	/* OP_DONE: other holders keeping the socket alive */
 	bool still_open;	/* closed here, yet the socket lives on elsewhere */
+	bool cloexec;		/* replace: the fd's close-on-exec flag, kept */
 };
 
 struct op_params {
@@ -58,16 +61,34 @@ struct op_stats {
 };
 
 /*
- * Closes every OP_PENDING target inside pid, in as few frozen windows as
- * max_pause_us allows.  fd_task is the task whose fd table /proc shows (see
- * struct target_info).  Returns 0 when every window opened and closed
- * cleanly (each target then has its own result), or -errno when the process
- * could not be frozen; targets not reached are then OP_FAILED with it.
- * -ERANGE: max_pause_us cannot be kept, because freezing the process alone
- * takes longer (said before anything is done when its thread count shows it).
+ * Each acts on every OP_PENDING target of pid.  fd_task is the task whose fd
+ * table /proc shows (see struct target_info).  Returns 0 when the process
+ * could be acted on (each target then has its own result), or -errno when it
+ * could not; targets not reached are then OP_FAILED with it.
+ *
+ * ops_close() closes each fd inside pid, in as few frozen windows as
+ * max_pause_us allows.  -ERANGE: max_pause_us cannot be kept, because
+ * freezing the process alone takes longer (said before anything is done
+ * when its thread count shows it).
  */
 int ops_close(pid_t pid, pid_t fd_task, struct op_target *targets, size_t n,
 	      const struct op_params *params, struct op_stats *stats);
-const char *op_result_name(enum op_result r);
+/*
+ * ops_replace() points each fd, in the same frozen windows, at one shared
+ * placeholder: the read end of a pipe whose write end is closed.  The
+ * socket is released and the number stays taken until the process closes
+ * it.  -EMFILE: the process has no two free fds for the placeholder.
+ */
+int ops_replace(pid_t pid, pid_t fd_task, struct op_target *targets, size_t n,
+		const struct op_params *params, struct op_stats *stats);
+/*
+ * ops_shutdown() ends each TCP connection with shutdown(SHUT_RDWR) on a
+ * reference of fdclose's own (pidfd_getfd): no ptrace, no stop, the fd
+ * stays open in pid.  -ENOSYS: no pidfd_getfd (Linux < 5.6); -EPERM: may
+ * not take the process's fds; -ESRCH: gone; -EXDEV: its main thread exited,
+ * and pidfd_getfd() reaches the fds only through it.
+ */
+int ops_shutdown(pid_t pid, pid_t fd_task, struct op_target *targets, size_t n,
+		 const struct op_params *params, struct op_stats *stats);
 
 #endif

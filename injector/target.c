@@ -144,7 +144,7 @@ void target_comm(pid_t pid, char *comm)
 	copy_comm(comm, buf);
 }
 
-int target_refuse(const struct target_info *ti, char *why, size_t size)
+int target_refuse(const struct target_info *ti, bool stops_target, char *why, size_t size)
 {
 	char comm[COMM_LEN];
 
@@ -162,17 +162,18 @@ int target_refuse(const struct target_info *ti, char *why, size_t size)
 		snprintf(why, size, "pid %d is fdclose itself or its parent", ti->pid);
 		return -EPERM;
 	}
-	if (ti->tracer) {
+	if (stops_target && ti->tracer) {
 		target_comm(ti->tracer, comm);
 		snprintf(why, size, "pid %d (%s) is already traced by pid %d (%s): "
-			 "detach that tracer first (quit gdb or strace)",
+			 "detach that tracer first (quit gdb or strace), or use "
+			 "--method=shutdown, which needs no ptrace",
 			 ti->pid, ti->comm, ti->tracer, comm);
 		return -EBUSY;
 	}
-	if (ti->seccomp == 1) {
+	if (stops_target && ti->seccomp == 1) {
 		snprintf(why, size, "pid %d (%s) runs in seccomp strict mode: only read, "
-			 "write, exit and sigreturn are allowed there, so close cannot run",
-			 ti->pid, ti->comm);
+			 "write, exit and sigreturn are allowed there, so no syscall can be "
+			 "injected; --method=shutdown runs none in it", ti->pid, ti->comm);
 		return -EPERM;
 	}
 	return 0;
@@ -259,6 +260,16 @@ void target_explain(const struct target_info *ti, int err)
 		pr_err("pid %d (%s): the injected close loop did not finish in time "
 		       "(see --timeout); each fd's own line says whether it was closed",
 		       ti->pid, ti->comm);
+		break;
+	case -ENOSYS:
+		pr_err("pid %d (%s): this kernel has no pidfd_getfd (Linux 5.6 and later "
+		       "have it), which --method=shutdown needs: --method=close or replace "
+		       "works here", ti->pid, ti->comm);
+		break;
+	case -EXDEV:
+		pr_err("pid %d (%s): its main thread has exited, and pidfd_getfd reaches "
+		       "a process's fds only through it: --method=close or replace works "
+		       "here", ti->pid, ti->comm);
 		break;
 	case -EBUSY:
 		pr_err("pid %d (%s): each of 101 times it was stopped, every thread was "

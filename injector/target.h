@@ -29,11 +29,11 @@ struct target_info {
 /* Reads %d/status and %d/stat; 0, -ESRCH when the process is gone, or -errno. */
 int target_inspect(pid_t pid, struct target_info *ti);
 /*
- * Returns 0 when fdclose may try to freeze the target, or -errno with the
- * reason in why (zombie, kernel thread, fdclose itself, traced, seccomp
- * strict mode).
+ * Returns 0 when fdclose may act on the target, or -errno with the reason
+ * in why (zombie, kernel thread, fdclose itself; when the method stops the
+ * target also: traced, seccomp strict mode).
  */
-int target_refuse(const struct target_info *ti, char *why, size_t size);
+int target_refuse(const struct target_info *ti, bool stops_target, char *why, size_t size);
 /* Prints an actionable message for a freeze that failed with err. */
 void target_explain(const struct target_info *ti, int err);
 /* Reads the comm of pid into comm (COMM_LEN); "?" when unknown. */

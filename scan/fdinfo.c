@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,42 @@ int fd_describe(pid_t pid, int fd, struct fd_desc *d)
 			  "%d/fd/%d", pid, fd) < 0)
 		d->proto[0] = '\0';
 	return 0;
+}
+
+/* The "flags:" line of a /proc/PID/fdinfo/FD text, in octal; 0 or -EINVAL. */
+int fdinfo_parse_flags(const char *text, unsigned long *flags)
+{
+	const char *line = strstr(text, "\nflags:\t");
+	char *end;
+
+	if (!strncmp(text, "flags:\t", 7))
+		line = text;
+	else if (line)
+		line++;
+	else
+		return -EINVAL;
+	errno = 0;
+	*flags = strtoul(line + 7, &end, 8);
+	if (errno || end == line + 7 || *end != '\n')
+		return -EINVAL;
+	return 0;
+}
+
+int fd_read_cloexec(pid_t pid, int fd, bool *cloexec)
+{
+	unsigned long flags;
+	size_t len;
+	char *text;
+	int ret;
+
+	ret = proc_read_all(&text, &len, "%d/fdinfo/%d", pid, fd);
+	if (ret)
+		return ret;
+	ret = fdinfo_parse_flags(text, &flags);
+	free(text);
+	if (!ret)
+		*cloexec = flags & O_CLOEXEC;
+	return ret;
 }
 
 /* Every socket lives on the one sockfs: one fstat of a socket of ours gives its device. */

@@ -37,6 +37,10 @@ void fd_match_tcp(struct fd_desc *d, const struct tcp_table *table);
 void fd_desc_for_socket(struct fd_desc *d, int fd, uint64_t inode);
 /* 0 if fd still refers to the object d describes; -ENOENT closed; -ESTALE reused. */
 int fd_still_same(pid_t pid, const struct fd_desc *d);
+/* Reads fd's close-on-exec flag from /proc/PID/fdinfo/FD; 0 or -errno. */
+int fd_read_cloexec(pid_t pid, int fd, bool *cloexec);
+/* The octal "flags:" line of an fdinfo text; 0 or -EINVAL. */
+int fdinfo_parse_flags(const char *text, unsigned long *flags);
 /* "tcp 127.0.0.1:9999 -> 127.0.0.1:56990 CLOSE-WAIT", "file /var/log/x (deleted)", ... */
 void fd_summary(const struct fd_desc *d, char *buf, size_t size);
 /* The socket inode of an fd whose link reads "socket:[N]", else 0. */

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * One pipeline for acting on one process, whatever chose its fds (PID FD...
+ * or a scan): admit (inspect, refuse), then act (dry-run, or hold signals,
+ * act with the method, explain, report, audit, release signals).
+ */
+#ifndef FDCLOSE_JOB_H
+#define FDCLOSE_JOB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cli/cli.h"
+#include "injector/ops.h"
+#include "injector/target.h"
+
+struct job {
+	pid_t pid;
+	struct op_target *targets;
+	size_t n;
+	struct target_info ti;
+	bool inspected;			/* ti was read: the process was there */
+	struct op_stats stats;
+	size_t fds_after;		/* SIZE_MAX when not counted */
+	uint64_t confirmed_netns;	/* --all-closewait: the namespace it confirmed */
+	/*
+	 * Runs after the act, while the target's signals are still held
+	 * (e.g. to report at once); NULL for none.
+	 */
+	void (*after_act)(const struct options *opt, struct job *job, void *arg);
+	void *arg;
+};
+
+/*
+ * Reads what the process is and whether fdclose may act on it at all.
+ * Returns 0, or -errno with the reason in why: -ESRCH gone, or what
+ * target_refuse() says.
+ */
+int job_admit(const struct options *opt, struct job *job, char *why, size_t size);
+/* Every target still pending gets result, error and why. */
+void job_settle_all(struct job *job, enum op_result result, int err, const char *why);
+/* Acts on every pending target with opt->method (or, with --dry-run, says it would). */
+void job_act(const struct options *opt, struct job *job);
+
+#endif
