@@ -443,7 +443,7 @@ bulk_one() {
 	[ "$n" = $((procs * per)) ] || R[$tag.err]="setup made $n CLOSE_WAIT sockets, not $((procs * per))"
 	case $tool in
 	fdclose)
-		line=$("$BIN/runcmd" -o "$out" -e "$out.err" "$FDCLOSE" --all-closewait --json --no-syslog)
+		line=$("$BIN/runcmd" -o "$out" -e "$out.err" "$FDCLOSE" --all-closewait --method=close --json --no-syslog)
 		# One "process" object per holder process: frozen_us is all its
 		# windows together, max_window_us the longest.
 		jq -r 'select(.type == "process") | "\(.frozen_us) \(.max_window_us) \(.windows)"' \
@@ -451,7 +451,7 @@ bulk_one() {
 		n=$(jq -r 'select(.type == "holder" and .result == "closed") | .fd' "$out" 2>/dev/null | wc -l)
 		[ "$n" = $((procs * per)) ] ||
 			R[$tag.err]="fdclose --all-closewait reported $n fds closed, not $((procs * per))"
-		n=$(jq -r 'select(.summary == true) | .closed' "$out" 2>/dev/null)
+		n=$(jq -r 'select(.summary == true) | .done' "$out" 2>/dev/null)
 		[ "$n" = $((procs * per)) ] ||
 			R[$tag.err]="fdclose --all-closewait summary says closed=$n, not $((procs * per))"
 		;;

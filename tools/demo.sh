@@ -49,7 +49,7 @@ fd=$(field "$dir/web.ready" closewait | cut -d' ' -f1)
 show $fdclose --no-syslog "$web" "$fd"
 show "$cwctl" "$dir/web.ctl" status
 
-step "Close all the others, in every process that holds them"
+step "End all the others, in every process that holds them (shutdown: no stop, numbers kept)"
 show $fdclose --all-closewait --dry-run --quiet
 show $fdclose --all-closewait --no-syslog
 

@@ -637,23 +637,44 @@ all_cw() {
 # OPTIONS, leaving its exit status in $RC, its stderr in OUTFILE.err, and
 # checks that stdout is the contract's JSON Lines: objects of type holder,
 # process and backlog with every field of the right type, and last exactly
-# one summary; results closed/skipped/failed/refused (would-close with
-# --dry-run, which the summary's dry_run must say); error a string when
-# failed; and the exit status 0 exactly when nothing failed.  Where nothing
-# was frozen, frozen_us may be missing (holders not closed or failed; with
+# one summary; results done/skipped/failed/refused in the method's words
+# (closed, replaced, shut-down; would-close... with --dry-run, which the
+# summary's dry_run must say); the method named in every holder and in the
+# summary; error a string when failed; and the exit status 0 exactly when
+# nothing failed.  Where nothing was frozen, frozen_us may be missing
+# (holders not acted on, or shut down, which freezes nothing; with
 # --dry-run, the process objects' freeze fields and fds_after too).  It also
 # checks the summary against the holders: each socket (inode) counts once,
-# in exactly one of closed, failed and skipped; closed only if every holder
-# of it was closed (would-close); failed at least for every socket with a
-# holder failed or refused (a socket closed in every holder fdclose saw but
-# still in CLOSE_WAIT counts as failed too); "processes" counts the
-# processes where something was closed.
+# in exactly one of done, failed and skipped; done only if every holder of
+# it was done (would-...); failed at least for every socket with a holder
+# failed or refused (a socket done in every holder fdclose saw but still in
+# CLOSE_WAIT counts as failed too); "processes" counts the processes where
+# something was done.  These tests were written for close, which frees the
+# fds they then look for: without a --method of their own they get
+# --method=close (the default, shutdown, has tests of its own).
 sweep_json() {
 	local file=$1
 	shift
+	case " $* " in
+	*" --method"* | *" -m "*) ;;
+	*) set -- --method=close "$@" ;;
+	esac
 	"$FDCLOSE" --all-closewait --json "$@" >"$file" 2>"$file.err"
 	RC=$?
 	sweep_check "$file" "$@"
+}
+
+# sweep_method OPTIONS...: the method those options choose for --all-closewait.
+sweep_method() {
+	local method=shutdown
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--method=*) method=${1#--method=} ;;
+		--method | -m) method=${2:-}; shift ;;
+		esac
+		shift
+	done
+	echo "$method"
 }
 
 # sweep_check OUTFILE [OPTIONS...]: the checks of sweep_json on the output
@@ -661,14 +682,22 @@ sweep_json() {
 # OUTFILE.err, exit status in $RC), for a test that looks at other things
 # first.
 sweep_check() {
-	local file=$1 dry=false o bad
+	local file=$1 dry=false o bad method done would
 	shift
 	for o in "$@"; do
 		case $o in -n | --dry-run) dry=true ;; esac
 	done
+	method=$(sweep_method "$@")
+	case $method in
+	close) done=closed would=would-close ;;
+	replace) done=replaced would=would-replace ;;
+	shutdown) done=shut-down would=would-shut-down ;;
+	*) framework_error "sweep_check: unknown method '$method'" ;;
+	esac
 	case $RC in 0 | 1) ;; *) fail "fdclose --all-closewait --json $* exited $RC:"$'\n'"$(cat "$file.err")" ;; esac
 	[ -s "$file" ] || fail "fdclose --all-closewait --json $* printed nothing (exit $RC):"$'\n'"$(cat "$file.err")"
-	bad=$(jq -c -R --argjson dry "$dry" '
+	bad=$(jq -c -R --argjson dry "$dry" --arg method "$method" --arg done "$done" \
+		--arg would "$would" '
 		def num: type == "number";
 		def numnull: type == "number" or type == "null";
 		def str: type == "string";
@@ -681,10 +710,12 @@ sweep_check() {
 			   has("local") and has("remote") and
 			   (.state | str) and (.recv_q | num) and (.send_q | num) and
 			   (.error | strnull) and has("error") and (.frozen_us | numnull) and
-			   (if .result == "closed" or .result == "failed" then .frozen_us | num else true end) and
-			   (.result | IN("closed", "would-close", "skipped", "failed", "refused"))
+			   .method == $method and
+			   (if $method != "shutdown" and (.result == $done or .result == "failed")
+			    then .frozen_us | num else true end) and
+			   (.result | IN($done, $would, "skipped", "failed", "refused"))
 			then
-				if ($dry and .result == "closed") or ((($dry | not)) and .result == "would-close")
+				if ($dry and .result == $done) or ((($dry | not)) and .result == $would)
 				then "result \(.result) with dry_run \($dry): \(tojson)"
 				elif .result == "failed" and (.error | str | not)
 				then "failed without an error: \(tojson)"
@@ -704,7 +735,8 @@ sweep_check() {
 			then empty
 			else "backlog: fields missing or of the wrong type: \(tojson)" end
 		elif .type == "summary" then
-			if .summary == true and (.closed | num) and (.processes | num) and (.failed | num) and
+			if .summary == true and (.done | num) and .method == $method and
+			   (.processes | num) and (.failed | num) and
 			   (.skipped | num) and (.frozen_us_median | num) and (.frozen_us_max | num) and
 			   (.wall_us | num) and .dry_run == $dry
 			then empty
@@ -717,22 +749,22 @@ sweep_check() {
 	[ "$(tail -n 1 "$file" | jq -r .type)" = summary ] ||
 		fail "fdclose --all-closewait --json $*: the summary is not the last line"
 	# The summary against the holders.
-	bad=$(jq -s -r --argjson dry "$dry" '
-		(if $dry then "would-close" else "closed" end) as $done |
+	bad=$(jq -s -r --argjson dry "$dry" --arg d "$done" --arg w "$would" '
+		(if $dry then $w else $d end) as $done |
 		map(select(.type == "holder")) as $h |
 		(map(select(.type == "summary")) | last) as $s |
 		($h | group_by(.inode)) as $socks |
 		($socks | map(select(all(.result == $done))) | length) as $all_done |
 		($socks | map(select(any(.result == "failed" or .result == "refused"))) | length) as $some_failed |
 		($h | map(select(.result == $done) | .pid) | unique | length) as $procs |
-		if $s.closed + $s.failed + $s.skipped != ($socks | length) then
-			"closed \($s.closed) + failed \($s.failed) + skipped \($s.skipped) is not the \($socks | length) sockets of the holder objects"
-		elif $s.closed > $all_done then
-			"closed \($s.closed), but only \($all_done) sockets were closed in every holder"
+		if $s.done + $s.failed + $s.skipped != ($socks | length) then
+			"done \($s.done) + failed \($s.failed) + skipped \($s.skipped) is not the \($socks | length) sockets of the holder objects"
+		elif $s.done > $all_done then
+			"done \($s.done), but only \($all_done) sockets were done in every holder"
 		elif $s.failed < $some_failed then
 			"failed \($s.failed), but \($some_failed) sockets have a holder failed or refused"
 		elif $s.processes != $procs then
-			"processes \($s.processes), but something was closed in \($procs)"
+			"processes \($s.processes), but something was done in \($procs)"
 		else empty end' "$file")
 	[ -z "$bad" ] || fail "the summary of fdclose --all-closewait --json $* against its holder objects: $bad"
 	if [ "$RC" = 0 ]; then
@@ -754,9 +786,10 @@ sweep_ok() {
 	assert_file_empty "$file.err" "stderr of fdclose --all-closewait --json $*"
 }
 
-# sweep_summary FILE: "closed=N processes=M failed=F skipped=S" of its summary.
+# sweep_summary FILE: "closed=N processes=M failed=F skipped=S" of its
+# summary (closed: the sockets its method ended).
 sweep_summary() {
-	tail -n 1 "$1" | jq -r '"closed=\(.closed) processes=\(.processes) failed=\(.failed) skipped=\(.skipped)"'
+	tail -n 1 "$1" | jq -r '"closed=\(.done) processes=\(.processes) failed=\(.failed) skipped=\(.skipped)"'
 }
 
 # sweep_holders FILE [RESULT]: "pid fd inode local remote recv_q send_q" of

@@ -68,7 +68,7 @@ pid=$(fx_pid sweep)
 wait_parked sweep
 anon=$(anon_exec "$pid")
 masks=$(sigmasks sweep)
-run_capture timeout 20 "$FDCLOSE" --all-closewait --no-syslog
+run_capture timeout 20 "$FDCLOSE" --all-closewait --method=close --no-syslog
 [ "$RC" = 0 ] || fail "fdclose --all-closewait exited $RC:"$'\n'"$(cat "$OUT" "$ERR")"
 assert_match "closed $N sockets in 1 process" "$(cat "$OUT")" "--all-closewait summary"
 check_after sweep "$anon" "$masks"

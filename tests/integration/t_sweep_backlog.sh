@@ -46,7 +46,7 @@ assert_eq 2 "$(jq -s 'map(select(.type == "backlog")) | length' "$IT_TMP/out")" 
 assert_fds_gone "$IT_TMP/inodes"
 
 # Text: the accept queue is named; nothing to close is no failure.
-assert_exit 0 "$FDCLOSE" --all-closewait
+assert_exit 0 "$FDCLOSE" --all-closewait --method=close
 line=$(grep -F "accept queue" "$OUT" | grep -E "pid ${pid}([^0-9]|$)") ||
 	fail "no line about q's accept queue:"$'\n'"$(cat "$OUT")"
 assert_match "(^|[^0-9])3 " "$line" "the count in '$line'"

@@ -49,7 +49,7 @@ for n in $names; do
 done
 assert_same_lines "$IT_TMP/before" <(ss_closewait) "--dry-run changed nothing (ss)"
 assert_fds_kept "$IT_TMP/inodes"
-run_capture "$FDCLOSE" --all-closewait --dry-run
+run_capture "$FDCLOSE" --all-closewait --method=close --dry-run
 assert_eq 0 "$RC" "exit status of fdclose --all-closewait --dry-run"
 assert_eq "would close 44 sockets in 6 processes; 0 failed; 0 skipped" "$(tail -n 1 "$OUT")" \
 	"last line of fdclose --all-closewait --dry-run"
@@ -61,7 +61,7 @@ for n in $names; do
 done
 live_traffic_start $names
 live_traffic_mark
-run_capture "$FDCLOSE" --all-closewait
+run_capture "$FDCLOSE" --all-closewait --method=close
 rc=$RC
 out=$OUT
 err=$ERR
@@ -107,7 +107,7 @@ done
 assert_intact $names
 
 # Again: nothing to do.
-assert_exit 0 "$FDCLOSE" --all-closewait
+assert_exit 0 "$FDCLOSE" --all-closewait --method=close
 assert_eq "closed 0 sockets in 0 processes; 0 failed; 0 skipped" "$(tail -n 1 "$OUT")" "summary of a second run"
 ! grep -q '^closed fd' "$OUT" || fail "a second run closed something:"$'\n'"$(cat "$OUT")"
 sweep_ok "$IT_TMP/again"

@@ -54,14 +54,14 @@ assert_same_lines <(cut -d' ' -f1,3 "$IT_TMP/dead") \
 	<(jq -r 'select(.type == "holder" and .state == "DEAD") | "\(.pid) \(.inode)"' "$IT_TMP/out") "inodes of the DEAD ones"
 assert_eq "" "$(jq -c 'select(.type == "holder" and .state == "DEAD" and (.result == "closed" or .result == "failed"))' "$IT_TMP/out")" \
 	"DEAD holders closed or failed without --include-dead"
-assert_eq "closed=$ncw failed=0" "$(tail -n 1 "$IT_TMP/out" | jq -r '"closed=\(.closed) failed=\(.failed)"')" "summary"
+assert_eq "closed=$ncw failed=0" "$(tail -n 1 "$IT_TMP/out" | jq -r '"closed=\(.done) failed=\(.failed)"')" "summary"
 assert_fds_gone "$IT_TMP/cw"
 assert_fds_kept "$IT_TMP/dead"
 reply=$(fx_cmd d dead-fds) || fail "d: dead-fds: $reply"
 assert_eq "ok $(sed 's/\([0-9][0-9]*\)/\1=close/g' <<<"$dead_d")" "$reply" "d's dead fds, kept"
 assert_no_closewait
 # The text output reports them too, as dead.
-assert_exit 0 "$FDCLOSE" --all-closewait
+assert_exit 0 "$FDCLOSE" --all-closewait --method=close
 for fd in $dead_d; do
 	grep -iE "(^|[^0-9])fd $fd in pid $pid [(]cwfix[)].*dead" "$OUT" >/dev/null ||
 		fail "the text output does not report fd $fd in pid $pid as dead:"$'\n'"$(cat "$OUT")"

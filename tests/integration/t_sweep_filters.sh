@@ -133,7 +133,7 @@ dry "--pid $a --port $(port b)" "" "a pid and a port of another"
 # Nothing of that changed anything.
 assert_same_lines "$IT_TMP/before" <(ss_closewait) "after the dry runs: ss"
 assert_fds_kept "$IT_TMP/inodes"
-run_capture "$FDCLOSE" --all-closewait --dry-run --comm cwfoo
+run_capture "$FDCLOSE" --all-closewait --method=close --dry-run --comm cwfoo
 assert_eq 0 "$RC" "exit status of --dry-run --comm cwfoo (text)"
 assert_eq "would close 2 sockets in 1 process; 0 failed; 0 skipped" \
 	"$(tail -n 1 "$OUT" | sed 's/1 processes/1 process/')" "summary line of --dry-run --comm cwfoo"
@@ -166,7 +166,7 @@ real "--pid $d --pid $dc" "$(expected_holders d)" "a forked pair"
 real "--local [::1] --port $(rport b 1)" "$(hold b 1)" "IPv6 address and remote port"
 
 # --quiet: only the summary (JSON: at the end).
-assert_exit 0 "$FDCLOSE" --all-closewait --quiet --pid "$(fx_pid b)"
+assert_exit 0 "$FDCLOSE" --all-closewait --method=close --quiet --pid "$(fx_pid b)"
 assert_eq "closed 1 socket in 1 process; 0 failed; 0 skipped" \
 	"$(sed 's/1 sockets/1 socket/; s/1 processes/1 process/' "$OUT")" "output of --quiet"
 assert_file_empty "$ERR" "stderr of --quiet"
@@ -189,7 +189,7 @@ fx_start s3 --closewait 2
 	fd_inodes s1
 } >"$IT_TMP/settle.gone"
 t0=$SECONDS
-"$FDCLOSE" --all-closewait --json --settle 3s >"$IT_TMP/settle" 2>"$IT_TMP/settle.err" &
+"$FDCLOSE" --all-closewait --method=close --json --settle 3s >"$IT_TMP/settle" 2>"$IT_TMP/settle.err" &
 fdc=$!
 it_track_pid "$fdc"
 sleeping() {
@@ -210,7 +210,7 @@ assert_eq 0 "$RC" "exit status of --settle 3s ($(cat "$IT_TMP/settle.err"))"
 [ $((SECONDS - t0)) -ge 3 ] || fail "fdclose --settle 3s took less than 3 s"
 assert_same_lines <(cut -d' ' -f1,2 "$IT_TMP/settle.gone") \
 	<(jq -r 'select(.type == "holder" and .result == "closed") | "\(.pid) \(.fd)"' "$IT_TMP/settle") "closed by --settle"
-assert_eq "closed=3 processes=2 failed=0" "$(tail -n 1 "$IT_TMP/settle" | jq -r '"closed=\(.closed) processes=\(.processes) failed=\(.failed)"')" \
+assert_eq "closed=3 processes=2 failed=0" "$(tail -n 1 "$IT_TMP/settle" | jq -r '"closed=\(.done) processes=\(.processes) failed=\(.failed)"')" \
 	"summary of --settle"
 assert_fds_gone "$IT_TMP/settle.gone"
 assert_fds_kept "$IT_TMP/settle.kept"
@@ -220,7 +220,7 @@ assert_intact a s1 s2
 
 # --quiet --json: only the summary object too.
 fx_start qj --closewait 2
-assert_exit 0 "$FDCLOSE" --all-closewait --quiet --json --pid "$(fx_pid qj)"
+assert_exit 0 "$FDCLOSE" --all-closewait --method=close --quiet --json --pid "$(fx_pid qj)"
 assert_eq summary "$(jq -r .type "$OUT" | xargs)" "objects printed by --quiet --json"
-assert_eq 2 "$(jq .closed "$OUT")" "closed, with --quiet --json"
+assert_eq 2 "$(jq .done "$OUT")" "closed, with --quiet --json"
 assert_fds qj "$(all_gone qj)"

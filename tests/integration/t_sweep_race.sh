@@ -53,13 +53,13 @@ for run in 1 2 3 4 5 6 7 8 9 10 11 12; do
 	0) opts=(--max-pause 200us) ;;
 	esac
 	c1=$(cycles)
-	"$FDCLOSE" --all-closewait --json "${opts[@]}" >"$IT_TMP/run$run" 2>"$IT_TMP/run$run.err"
+	"$FDCLOSE" --all-closewait --method=close --json "${opts[@]}" >"$IT_TMP/run$run" 2>"$IT_TMP/run$run.err"
 	RC=$?
 	# First what matters most: no healthy connection lost.
 	reply=$(fx_cmd ch status) || fail "after run $run (${opts[*]}), churn is not intact: $reply"
 	c2=$(cycles)
 	[ "$c2" -gt "$c1" ] || fail "run $run: churn made no progress around it"
-	sweep_check "$IT_TMP/run$run" "${opts[@]}"
+	sweep_check "$IT_TMP/run$run" --method=close "${opts[@]}"
 	[ "$RC" = 0 ] || fail "run $run: fdclose --all-closewait --json ${opts[*]} exited $RC:"$'\n'"$(jq -c 'select(.result == "failed" or .result == "refused")' "$IT_TMP/run$run")"$'\n'"$(cat "$IT_TMP/run$run.err")"
 	# Of churn, only leaked fds and slots (closing or dead ones) may be touched.
 	while read -r fd result state; do

@@ -34,7 +34,7 @@ run_stopped() {
 		-ex 'set pagination off' \
 		-ex 'catch syscall 438' \
 		-ex "condition 1 \$rsi == $first" \
-		-ex "set args --all-closewait --json $* >$out 2>$out.err" \
+		-ex "set args --all-closewait --method=close --json $* >$out 2>$out.err" \
 		-ex 'run' \
 		"${cmds[@]}" \
 		-ex "shell find /proc/$(fx_pid "$name")/fd -mindepth 1 -printf '%f %l\\n' >$IT_TMP/swapped" \
@@ -97,6 +97,6 @@ assert_intact n
 
 # And the output, as always (last: the above matters more).
 RC=0
-sweep_check "$IT_TMP/out"
-sweep_check "$IT_TMP/out--include-dead" --include-dead
-sweep_check "$IT_TMP/out.settle" --settle 100ms
+sweep_check "$IT_TMP/out" --method=close
+sweep_check "$IT_TMP/out--include-dead" --method=close --include-dead
+sweep_check "$IT_TMP/out.settle" --method=close --settle 100ms

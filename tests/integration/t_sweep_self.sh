@@ -23,7 +23,7 @@ for how in self parent; do
 	fx_start "f$how" --closewait 2
 	fd_inodes "f$how" >"$IT_TMP/f$how.inodes"
 	"$SWEEPHELP" holdcw "$how" "$hport" "$IT_TMP/$how.info" \
-		"$FDCLOSE" --all-closewait --json >"$IT_TMP/$how.out" 2>"$IT_TMP/$how.err"
+		"$FDCLOSE" --all-closewait --method=close --json >"$IT_TMP/$how.out" 2>"$IT_TMP/$how.err"
 	rc=$?
 	p=$(info "$IT_TMP/$how.info" pid)
 	fd=$(info "$IT_TMP/$how.info" fd)

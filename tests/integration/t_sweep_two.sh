@@ -33,7 +33,7 @@ listed=" $(fdclose_closewait | cut -d' ' -f1 | sort -u | tr '\n' ' ')"
 case $listed in *" $vpid "*) ;; *) fail "--list does not show the vforker $vpid: $listed" ;; esac
 case $listed in *" $first "*) fail "--list shows the first fdclose $first as a holder: $listed" ;; esac
 
-"$FDCLOSE" --all-closewait --timeout 3s --no-syslog >"$IT_TMP/second.out" 2>"$IT_TMP/second.err" &
+"$FDCLOSE" --all-closewait --method=close --timeout 3s --no-syslog >"$IT_TMP/second.out" 2>"$IT_TMP/second.err" &
 second=$!
 it_track_pid "$second"
 while kill -0 "$first" 2>/dev/null; do
@@ -54,9 +54,9 @@ wait_until 5 eval '! kill -0 "$vpid" 2>/dev/null' || fail "vforker $vpid still r
 # ---------------------------------------------------------------- B
 fx_start a --mode read --closewait 300
 fx_start b --mode threads --threads 4 --closewait 300
-"$FDCLOSE" --all-closewait --no-syslog --json >"$IT_TMP/one.json" 2>"$IT_TMP/one.err" &
+"$FDCLOSE" --all-closewait --method=close --no-syslog --json >"$IT_TMP/one.json" 2>"$IT_TMP/one.err" &
 one=$!
-"$FDCLOSE" --all-closewait --no-syslog --json >"$IT_TMP/two.json" 2>"$IT_TMP/two.err" &
+"$FDCLOSE" --all-closewait --method=close --no-syslog --json >"$IT_TMP/two.json" 2>"$IT_TMP/two.err" &
 two=$!
 wait "$one"
 rc1=$?

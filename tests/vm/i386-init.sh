@@ -164,7 +164,7 @@ fi
 # here is one of ours.
 if start sweep --mode accept --closewait 5; then
 	pid=$(field sweep pid)
-	out=$(/fdclose --no-syslog --all-closewait 2>&1)
+	out=$(/fdclose --no-syslog --all-closewait --method=close 2>&1)
 	rc=$?
 	echo "$out" | sed 's/^/    [sweep] /'
 	open=""
