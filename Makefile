@@ -6,6 +6,9 @@
 
 ARCH ?= $(shell uname -m)
 PREFIX ?= /usr/local
+ifeq ($(wildcard arch/$(ARCH).c),)
+$(error ARCH=$(ARCH) is not supported: there is no arch/$(ARCH).c (supported: $(patsubst arch/%.c,%,$(wildcard arch/*.c))))
+endif
 
 CFLAGS ?= -O2 -g
 WARNINGS := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes \
@@ -70,33 +73,34 @@ build: fdclose
 fdclose: $(OBJDIR)/fdclose.o $(LIB_OBJS)
 	$(CC) $(CFLAGS) -static $(LDFLAGS) -o $@ $^ $(PC_LIBS)
 
-$(OBJDIR)/%.o: %.c $(wildcard */*.h)
+# Each object depends on the headers it includes, as the compiler saw them (-MMD).
+$(OBJDIR)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(OBJDIR)/%.o: %.S $(wildcard arch/*.h)
+$(OBJDIR)/%.o: %.S
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CPPFLAGS) -c -o $@ $<
+	$(CC) $(BASE_CPPFLAGS) -MMD -MP -c -o $@ $<
 
-$(ASAN_DIR)/%.o: %.S $(wildcard arch/*.h)
+$(ASAN_DIR)/%.o: %.S
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CPPFLAGS) -c -o $@ $<
+	$(CC) $(BASE_CPPFLAGS) -MMD -MP -c -o $@ $<
 
-$(OBJDIR)/tests/%: tests/unit/%.c $(LIB_OBJS) $(wildcard tests/unit/*.h)
+$(OBJDIR)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $(filter-out %.h,$^) $(PC_LIBS_DYN) $(CMOCKA_LIBS)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $^ $(PC_LIBS_DYN) $(CMOCKA_LIBS)
 
-$(ASAN_DIR)/%.o: %.c $(wildcard */*.h)
+$(ASAN_DIR)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -MMD -MP -c -o $@ $<
 
-$(ASAN_DIR)/tests/%: tests/unit/%.c $(ASAN_OBJS) $(wildcard tests/unit/*.h)
+$(ASAN_DIR)/tests/%: tests/unit/%.c $(ASAN_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -o $@ $(filter-out %.h,$^) $(PC_LIBS_DYN) $(CMOCKA_LIBS)
+	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -MMD -MP -o $@ $^ $(PC_LIBS_DYN) $(CMOCKA_LIBS)
 
 $(OBJDIR)/fixtures/%: fixtures/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CPPFLAGS) $(WARNINGS) $(CFLAGS) -pthread -o $@ $< -lm
+	$(CC) $(BASE_CPPFLAGS) $(WARNINGS) $(CFLAGS) -MMD -MP -pthread -o $@ $< -lm
 
 # A statically linked, stripped cwfix: no symbols for gdb, none needed by fdclose.
 $(OBJDIR)/fixtures/cwfix-static: fixtures/cwfix.c
@@ -134,3 +138,5 @@ install: build
 
 clean:
 	rm -rf build fdclose
+
+-include $(shell find build -name '*.d' 2>/dev/null)
