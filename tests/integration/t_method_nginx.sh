@@ -23,8 +23,8 @@ need_fixture_bins threadsrv
 K=6
 N=8
 PORT=8080
-OLD_MS=3000
-NEW_MS=2500
+OLD_MS=4000
+NEW_MS=3000
 
 srv_start upstream "$THREADSRV" --ready "$IT_TMP/upstream.ready" --lifetime 60
 up_pid=$SRV_PID
@@ -77,11 +77,11 @@ wait_until 5 eval '[ "$(workers_of | wc -w)" = 2 ]' ||
 workers=$(workers_of)
 base=http://127.0.0.1:$PORT
 
-# The old clients give up after half a second; their requests stay with the
+# The old clients give up after a second; their requests stay with the
 # upstream for OLD_MS.
 old=()
 for i in $(seq 1 $K); do
-	http_get_bg "old-$i" "$base/old-$i?ms=$OLD_MS" --max-time 0.5
+	http_get_bg "old-$i" "$base/old-$i?ms=$OLD_MS" --max-time 1
 	old+=("old-$i")
 done
 clients_wait 5 "${old[@]}"

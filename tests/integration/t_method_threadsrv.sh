@@ -23,8 +23,8 @@ need_fixture_bins threadsrv
 
 K=4
 N=6
-OLD_MS=3000
-NEW_MS=3500
+OLD_MS=4000
+NEW_MS=4000
 
 srv_start threadsrv "$THREADSRV" --ready "$IT_TMP/threadsrv.ready" --lifetime 60
 pid=$SRV_PID
@@ -35,10 +35,10 @@ wait_listen threadsrv "$pid" "$port"
 base=http://127.0.0.1:$port
 
 # The old clients: each thread reads the request, then works for OLD_MS;
-# the client gives up after half a second (curl exits 28) and hangs up.
+# the client gives up after a second (curl exits 28) and hangs up.
 old=()
 for i in $(seq 1 $K); do
-	http_get_bg "old-$i" "$base/old-$i?ms=$OLD_MS" --max-time 0.5
+	http_get_bg "old-$i" "$base/old-$i?ms=$OLD_MS" --max-time 1
 	old+=("old-$i")
 done
 clients_wait 5 "${old[@]}"
