@@ -45,7 +45,8 @@ events {
 	worker_connections 256;
 }
 http {
-	access_log $IT_TMP/nginx/access.log;
+	log_format t '\$request_uri \$status \$body_bytes_sent';
+	access_log $IT_TMP/nginx/access.log t;
 	client_body_temp_path $IT_TMP/nginx/body;
 	proxy_temp_path $IT_TMP/nginx/proxy;
 	fastcgi_temp_path $IT_TMP/nginx/fastcgi;
@@ -127,5 +128,20 @@ clients_wait 6 after
 assert_replies after "threadsrv reply to after"
 assert_alive nginx "$pid"
 assert_eq "$workers" "$(workers_of)" "nginx's workers (none may have died)"
+# As nginx saw it: no byte of an old response went out (the write failed,
+# EPIPE), each new one went out whole, once.  (With close, the old
+# responses are sent, to new clients.)
+for i in $(seq 1 $K); do
+	assert_eq "/old-$i?ms=$OLD_MS 200 0" "$(grep "^/old-$i?" "$IT_TMP/nginx/access.log")" \
+		"nginx's access log of old-$i, whose client hung up (uri status body_bytes_sent)"
+done
+for i in $(seq 1 $N); do
+	for r in a b; do
+		ms=$([ $r = a ] && echo 0 || echo "$NEW_MS")
+		body="threadsrv reply to new-$i-$r"
+		assert_eq "/new-$i-$r?ms=$ms 200 $((${#body} + 1))" "$(grep "^/new-$i-$r?" "$IT_TMP/nginx/access.log")" \
+			"nginx's access log of new-$i-$r (uri status body_bytes_sent)"
+	done
+done
 ! grep -E '\[(alert|emerg|crit)\]' "$IT_TMP/nginx/error.log" ||
 	fail "nginx logged alerts:"$'\n'"$(grep -E '\[(alert|emerg|crit)\]' "$IT_TMP/nginx/error.log" | head -10)"

@@ -69,7 +69,17 @@ clients_wait 6 after
 assert_replies after "threadsrv reply to after"
 http_get_bg stats "$base/stats" --max-time 5
 clients_wait 6 stats
-# Every old reply went nowhere: its write failed (EPIPE).
 assert_eq "served=$((K + N + 1)) write_errors=$K threads=0" "$(cat "$IT_TMP/stats.body")" "threadsrv's stats"
+# And, as threadsrv saw it, every old reply went nowhere (its write failed:
+# EPIPE), every new one went out.  (With close, the old writes succeed,
+# into new clients' sockets, and some new ones fail with EBADF.)
+for i in $(seq 1 $K); do
+	assert_match "^done old-$i fd=[0-9]+ write: " "$(grep "^done old-$i " "$IT_TMP/threadsrv.log")" \
+		"threadsrv's log of old-$i, whose client hung up"
+done
+for i in $(seq 1 $N); do
+	assert_match "^done new-$i fd=[0-9]+ ok\$" "$(grep "^done new-$i " "$IT_TMP/threadsrv.log")" \
+		"threadsrv's log of new-$i"
+done
 assert_alive threadsrv "$pid"
 log "threadsrv: $(cat "$IT_TMP/stats.body")"
