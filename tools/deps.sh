@@ -32,7 +32,8 @@ fi
 missing() {
 	pkg-config --exists libunwind-ptrace capstone cmocka 2>/dev/null || return 0
 	for t in $TOOLS; do
-		command -v "$t" >/dev/null 2>&1 || return 0
+		# nginx and haproxy live in /usr/sbin, off a user's PATH.
+		command -v "$t" >/dev/null 2>&1 || [ -x "/usr/sbin/$t" ] || return 0
 	done
 	if [ "${2:-}" = vm ]; then
 		[ -e /usr/lib32/libc.a ] || return 0
