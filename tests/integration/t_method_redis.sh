@@ -56,8 +56,8 @@ done
 # will not read for now, and all hang up.
 in_sleep() {
 	case $(cut -d' ' -f1 "/proc/$pid/syscall" 2>/dev/null) in
-	# nanosleep, clock_nanosleep; restart_syscall once fdclose has
-	# interrupted it to inject its call
+	# nanosleep, clock_nanosleep (x86_64 numbers); restart_syscall once
+	# fdclose has interrupted it to inject its call
 	35 | 230 | 219) return 0 ;;
 	esac
 	return 1
