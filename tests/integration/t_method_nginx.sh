@@ -143,5 +143,5 @@ for i in $(seq 1 $N); do
 			"nginx's access log of new-$i-$r (uri status body_bytes_sent)"
 	done
 done
-! grep -E '\[(alert|emerg|crit)\]' "$IT_TMP/nginx/error.log" ||
+! grep -qE '\[(alert|emerg|crit)\]' "$IT_TMP/nginx/error.log" ||
 	fail "nginx logged alerts:"$'\n'"$(grep -E '\[(alert|emerg|crit)\]' "$IT_TMP/nginx/error.log" | head -10)"
