@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
 # deps.sh check|install [vm]: the Debian packages fdclose needs to build, test
-# and benchmark; with "vm", also those of the i386 test VM
-# (tests/vm/run-i386.sh: a 32-bit libc for the fixture, a static busybox for
-# the VM's userland, qemu, cpio), which only make check and make check-i386
-# need.  `check` installs them when run as root and missing, or names the
+# and benchmark; with "vm", also those only make check and make check-i386
+# need: the i386 test VM's (tests/vm/run-i386.sh: a 32-bit libc for the
+# fixture, a static busybox for the VM's userland, qemu, cpio) and the real
+# servers the t_method_* integration tests run by hand (redis, nginx,
+# haproxy).  `check` installs them when run as root and missing, or names the
 # exact apt-get line to run otherwise; `install` installs them (idempotent).
+#
+# Debian's maintainer scripts start a service as soon as its package is
+# installed.  No daemon may be left running on this machine (the tests start
+# their own, in namespaces of their own), so while apt-get runs,
+# /usr/sbin/policy-rc.d forbids every start (exit 101), and afterwards is
+# put back as it was.
 set -u
 
 DEBS="pkg-config libunwind-dev libcapstone-dev libcmocka-dev liblzma-dev \
@@ -12,16 +19,21 @@ iproute2 util-linux procps gdb strace jq man-db cppcheck clang"
 TOOLS="pkg-config ss ip unshare nsenter setpriv gdb strace jq man cppcheck clang"
 VM_DEBS="gcc-multilib busybox-static qemu-system-x86 cpio"
 VM_TOOLS="busybox qemu-system-x86_64 cpio"
+SERVER_DEBS="redis-server nginx haproxy"
+SERVER_TOOLS="redis-server redis-cli nginx haproxy"
+POLICY=/usr/sbin/policy-rc.d
+POLICY_SAVED=$POLICY.fdclose-saved
 
 if [ "${2:-}" = vm ]; then
-	DEBS="$DEBS $VM_DEBS"
-	TOOLS="$TOOLS $VM_TOOLS"
+	DEBS="$DEBS $VM_DEBS $SERVER_DEBS"
+	TOOLS="$TOOLS $VM_TOOLS $SERVER_TOOLS"
 fi
 
 missing() {
 	pkg-config --exists libunwind-ptrace capstone cmocka 2>/dev/null || return 0
 	for t in $TOOLS; do
-		command -v "$t" >/dev/null 2>&1 || return 0
+		# nginx and haproxy live in /usr/sbin, off a user's PATH.
+		command -v "$t" >/dev/null 2>&1 || [ -x "/usr/sbin/$t" ] || return 0
 	done
 	if [ "${2:-}" = vm ]; then
 		[ -e /usr/lib32/libc.a ] || return 0
@@ -29,11 +41,37 @@ missing() {
 	return 1
 }
 
-install() {
+# policy_deny / policy_restore: a policy-rc.d that forbids starting any
+# service, and the one that was there before (if any) back.
+policy_deny() {
+	if [ -e "$POLICY" ] && [ ! -e "$POLICY_SAVED" ]; then
+		mv "$POLICY" "$POLICY_SAVED" || return 1
+	fi
+	printf '#!/bin/sh\n# fdclose tools/deps.sh: no service starts while it installs.\nexit 101\n' \
+		>"$POLICY.tmp" && chmod 755 "$POLICY.tmp" && mv "$POLICY.tmp" "$POLICY"
+}
+
+policy_restore() {
+	rm -f "$POLICY" "$POLICY.tmp"
+	[ ! -e "$POLICY_SAVED" ] || mv "$POLICY_SAVED" "$POLICY"
+}
+
+apt_install() {
 	export DEBIAN_FRONTEND=noninteractive
 	if ! apt-get install -y -q --no-install-recommends $DEBS; then
 		apt-get update -q && apt-get install -y -q --no-install-recommends $DEBS
 	fi
+}
+
+install() {
+	local rc
+	policy_deny || { echo "fdclose: cannot write $POLICY" >&2; return 1; }
+	trap 'policy_restore; exit 1' INT TERM HUP
+	apt_install
+	rc=$?
+	policy_restore
+	trap - INT TERM HUP
+	return $rc
 }
 
 case "${1:-check}" in

@@ -43,7 +43,7 @@ _it_where() {
 		case ${FUNCNAME[$i]} in
 		fail | framework_error | skip | assert_* | _it_* | fx_* | need_* | wait_* | \
 		parks_of | fdclose_* | ss_closewait | sweep_* | syslog_* | live_traffic_* | \
-		ss_closewait_*) ;;
+		ss_closewait_* | srv_* | closewait_* | client*_* | http_* | reply_*) ;;
 		*) echo "${BASH_SOURCE[$i]##*/}:${BASH_LINENO[$((i - 1))]}"; return ;;
 		esac
 	done
@@ -1002,4 +1002,139 @@ fx_vforker_done() {
 	rc=$?
 	[ "$rc" = 0 ] && grep -q '^ok ' "$IT_TMP/$1.log" ||
 		fail "vforker $1 (pid $pid) exited $rc after vfork returned: $(cat "$IT_TMP/$1.log")"
+}
+
+# ---------------------------------------------------------------- real servers (t_method_*)
+# The t_method_* tests run real servers (redis, nginx, haproxy) and
+# build/fixtures/threadsrv by hand, each with a config written into $IT_TMP
+# and listening on 127.0.0.1 of the test's own network namespace.
+
+THREADSRV=$FIXDIR/threadsrv
+
+# srv_start NAME CMD...: runs CMD in the background, stdout and stderr in
+# $IT_TMP/NAME.log, killed when the test ends; its pid in $SRV_PID.
+srv_start() {
+	local name=$1
+	shift
+	"$@" </dev/null >"$IT_TMP/$name.log" 2>&1 &
+	SRV_PID=$!
+	it_track_pid "$SRV_PID"
+}
+
+# wait_listen NAME PID PORT: until PID listens on 127.0.0.1:PORT (10 s).
+_it_listens() {
+	ss -H -tlnp "sport = :$2" | grep -q "pid=$1,"
+}
+wait_listen() {
+	wait_until 10 _it_listens "$2" "$3" ||
+		fail "$1 (pid $2) does not listen on port $3 after 10 s:"$'\n'"$(tail -20 "$IT_TMP/$1.log")"
+}
+
+# assert_alive NAME PID: it still runs.  A child of the test's shell that
+# died is reaped and its end named (e.g. killed by SIGSEGV).
+assert_alive() {
+	local st rc how
+	st=$(state_of "$2")
+	[ -n "$st" ] && [ "$st" != Z ] && return 0
+	how="is gone"
+	if wait "$2" 2>/dev/null; then
+		how="exited 0"
+	else
+		rc=$?
+		if [ "$rc" -gt 128 ] && [ "$rc" != 255 ]; then
+			how="was killed by SIG$(kill -l $((rc - 128)))"
+		elif [ "$rc" != 127 ]; then
+			how="exited $rc"
+		fi
+	fi
+	fail "$1 (pid $2) $how; its log ends:"$'\n'"$(tail -20 "$IT_TMP/$1.log" 2>/dev/null)"
+}
+
+# closewait_sweep COUNT PID...: waits (5 s) until ss shows exactly COUNT
+# CLOSE_WAIT sockets, each held by one of PIDs and nothing else; then runs
+# fdclose --all-closewait with its default method, which must exit 0 and
+# leave no CLOSE_WAIT socket.  Its output stays in $SWEEP_OUT (stdout and
+# stderr).
+_it_cw_count() {
+	[ "$(ss_closewait | wc -l)" = "$1" ]
+}
+closewait_sweep() {
+	local want=$1 strangers
+	shift
+	wait_until 5 _it_cw_count "$want" ||
+		fail "expected $want CLOSE_WAIT sockets, ss shows:"$'\n'"$(ss -H -tanpe state close-wait)"
+	strangers=$(ss_closewait | awk -v pids=" $* " 'index(pids, " " $1 " ") == 0')
+	[ -z "$strangers" ] || fail "CLOSE_WAIT held by processes other than $*:"$'\n'"$strangers"
+	run_capture timeout 20 "$FDCLOSE" --all-closewait --no-syslog
+	SWEEP_OUT=$IT_TMP/sweep.out
+	cat "$OUT" "$ERR" >"$SWEEP_OUT"
+	[ "$RC" = 0 ] || fail "fdclose --all-closewait exited $RC:"$'\n'"$(cat "$SWEEP_OUT")"
+	assert_no_closewait
+}
+
+# client_bg NAME CMD...: a client in the background: its stdout in
+# $IT_TMP/NAME.body, its stderr in NAME.err, its exit status in NAME.rc.
+client_bg() {
+	local name=$1
+	shift
+	rm -f "$IT_TMP/$name.body" "$IT_TMP/$name.rc" "$IT_TMP/$name.err"
+	(
+		"$@" >"$IT_TMP/$name.body" 2>"$IT_TMP/$name.err" </dev/null
+		echo $? >"$IT_TMP/$name.rc.tmp"
+		mv "$IT_TMP/$name.rc.tmp" "$IT_TMP/$name.rc"
+	) &
+	it_track_pid $!
+}
+
+# http_get_bg NAME URL [CURL OPTIONS...]: client_bg with curl URL, which
+# gives up after 15 s unless the options give another --max-time.
+http_get_bg() {
+	local name=$1 url=$2
+	shift 2
+	client_bg "$name" curl -sS --max-time 15 "$@" "$url"
+}
+
+# clients_wait SECONDS NAME...: until every one of them has ended.
+_it_all_rc() {
+	local n
+	for n in "$@"; do
+		[ -e "$IT_TMP/$n.rc" ] || return 1
+	done
+}
+clients_wait() {
+	local secs=$1 n left=
+	shift
+	wait_until "$secs" _it_all_rc "$@" && return 0
+	for n in "$@"; do
+		[ -e "$IT_TMP/$n.rc" ] || left+=" $n"
+	done
+	framework_error "clients still running after ${secs}s:$left"
+}
+
+# reply_problem NAME BODY...: nothing if NAME's client exited 0 with exactly
+# that output (each BODY one line), else one line saying what it got
+# instead: another client's reply is the cross-wiring the t_method_* tests
+# look for.
+reply_problem() {
+	local name=$1 rc want got err=
+	shift
+	rc=$(cat "$IT_TMP/$name.rc")
+	want=$(printf '%s\n' "$@")
+	got=$(cat "$IT_TMP/$name.body" 2>/dev/null)
+	[ "$rc" = 0 ] && [ "$got" = "$want" ] && return 0
+	[ ! -s "$IT_TMP/$name.err" ] || err=": $(head -c 200 "$IT_TMP/$name.err" | tr '\n' ' ')"
+	echo "client $name: expected its own reply '${want//$'\n'/ | }', got '${got//$'\n'/ | }' (exit $rc$err)"
+}
+
+# assert_replies NAME BODY...: reply_problem finds nothing.
+assert_replies() {
+	local p
+	p=$(reply_problem "$@")
+	[ -z "$p" ] || fail "$p"
+}
+
+# assert_no_problems WHAT PROBLEMS: PROBLEMS (lines from reply_problem) is
+# empty.
+assert_no_problems() {
+	[ -z "$2" ] || fail "$1: $(grep -c . <<<"$2") wrong:"$'\n'"${2%$'\n'}"
 }
