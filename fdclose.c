@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,14 +97,56 @@ static const struct option long_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static void __attribute__((noreturn)) usage_error(const char *fmt, const char *arg)
+/* One line naming the problem: the usage is for --help to show. */
+static void __attribute__((noreturn, format(printf, 1, 2))) usage_error(const char *fmt, ...)
 {
-	char what[256];
+	char what[512];
+	va_list ap;
 
-	snprintf(what, sizeof(what), fmt, arg);
-	pr_err("%s", what);
-	fputs(usage_text, stderr);
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	pr_err("%s; see fdclose --help", what);
 	exit(EXIT_USAGE);
+}
+
+/* A long option getopt_long refused: unknown, ambiguous, or a value amiss. */
+static void __attribute__((noreturn)) bad_long_option(int c, const char *arg)
+{
+	size_t len = strcspn(arg + 2, "=");
+	const struct option *o, *match = NULL;
+	int n = 0;
+
+	for (o = long_options; len && o->name; o++) {
+		if (strncmp(o->name, arg + 2, len))
+			continue;
+		match = o;
+		n++;
+		if (strlen(o->name) == len) {
+			n = 1;
+			break;
+		}
+	}
+	if (c == ':' && match)
+		usage_error("option --%s needs a value", match->name);
+	if (n == 1 && arg[2 + len] == '=')
+		usage_error("option --%s takes no value", match->name);
+	if (n > 1)
+		usage_error("option '%s' is ambiguous", arg);
+	usage_error("unknown option '%s'", arg);
+}
+
+/* getopt_long's c for a bad option ('?') or a missing value (':'). */
+static void __attribute__((noreturn)) bad_option(int c, char **argv, int prev_optind)
+{
+	/* A long option is always a whole argument; a short one may share it. */
+	if (optind > prev_optind && !strncmp(argv[optind - 1], "--", 2))
+		bad_long_option(c, argv[optind - 1]);
+	if (c == ':')
+		usage_error("option -%c needs a value", optopt);
+	if (optopt >= '0' && optopt <= '9')
+		usage_error("unknown option -%c: a PID or FD is never negative", optopt);
+	usage_error("unknown option '-%c'", optopt);
 }
 
 static void add_pid_filter(struct options *opt, const char *arg)
@@ -131,12 +174,8 @@ static long long parse_duration_option(const char *name, const char *arg, long l
 {
 	unsigned long long us;
 
-	if (parse_duration_us(arg, &us) || (long long)us < min_us || (long long)us > max_us) {
-		char what[128];
-
-		snprintf(what, sizeof(what), "%s takes a duration from %s, not '%%s'", name, range);
-		usage_error(what, arg);
-	}
+	if (parse_duration_us(arg, &us) || (long long)us < min_us || (long long)us > max_us)
+		usage_error("%s takes a duration from %s, not '%s'", name, range, arg);
 	return (long long)us;
 }
 
@@ -217,7 +256,6 @@ static void parse_option(struct options *opt, int c, enum command *cmd, int *ncm
 		parse_filter_option(opt, c);
 		opt->filtered = true;
 		break;
-	default: fputs(usage_text, stderr); exit(EXIT_USAGE);
 	}
 }
 
@@ -262,13 +300,18 @@ static void check_combinations(const struct options *opt, int argc, char **argv)
 static void parse_args(struct options *opt, int argc, char **argv)
 {
 	enum command cmd = CMD_CLOSE;
-	int c, ncmds = 0;
+	int c, ncmds = 0, prev_optind = optind;
 
 	scan_filter_init(&opt->filter);
 	opt->timeout_ms = DEFAULT_TIMEOUT_MS;
 	opt->max_pause_us = DEFAULT_MAX_PAUSE_US;
-	while ((c = getopt_long(argc, argv, "alnfjp:P:t:vqhV", long_options, NULL)) != -1)
+	opterr = 0;	/* bad_option() says it in one line */
+	while ((c = getopt_long(argc, argv, ":alnfjp:P:t:vqhV", long_options, NULL)) != -1) {
+		if (c == '?' || c == ':')
+			bad_option(c, argv, prev_optind);
 		parse_option(opt, c, &cmd, &ncmds);
+		prev_optind = optind;
+	}
 	if (ncmds > 1)
 		usage_error("%s", "--list and --all-closewait exclude each other");
 	if (diag_verbose && diag_quiet)

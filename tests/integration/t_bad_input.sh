@@ -1,0 +1,221 @@
+#!/usr/bin/env bash
+# Bad input: malformed command lines and targets fdclose must not act on.
+# Every case exits 2 (usage error) or 1 (refused, failed), never dies of a
+# signal, prints exactly one line on stderr that names the problem, with no
+# raw control character and only valid UTF-8 in it, prints nothing on
+# stdout, and leaves the fd table of fixture "bad" (and of the case's own
+# target) as it was, untraced.
+#
+# t_close_errors has the neighbours: no such process and a thread id, an fd
+# not open, a zombie, a target attached by strace -p or gdb, an unprivileged
+# user, seccomp strict mode, the guard rails on fds 0-2 and live sockets.
+# Here are the variations it lacks (a tracee started under strace -f, a
+# zombie with --dry-run, an unprivileged --dry-run).
+#
+# Kernel threads: the test runs in its own pid namespace, where no kernel
+# thread is visible (they all live in the initial one), and it may not
+# point fdclose at a process it did not start.  So it checks that none is
+# visible, then shows fdclose a recorded /proc (FDCLOSE_PROC_ROOT) in which
+# its own sleeper reads as a kernel thread: the refusal comes from what
+# /proc says, before any ptrace call, as it would for a real one.
+. "$(dirname "$0")/lib.sh"
+
+need_root
+need_fdclose
+need_fixtures
+need_cmd strace setpriv iconv
+
+CASES=0
+
+# fd_table PID: what ls -l shows of each fd but the times: number, mode,
+# owner and target.
+fd_table() {
+	find "/proc/$1/fd" -mindepth 1 -maxdepth 1 -printf '%f %M %u %l\n' | sort -n
+}
+
+# assert_one_line_stderr WHAT: the stderr of the last run_capture is one line,
+# printable, valid UTF-8, with no crash report.
+assert_one_line_stderr() {
+	local what=$1 n
+	n=$(wc -l <"$ERR")
+	[ "$n" = 1 ] && [ -z "$(tail -c 1 "$ERR" | tr -d '\n')" ] ||
+		fail "$what: expected one line on stderr, got $n:"$'\n'"$(head -c 2000 "$ERR" | cat -v)"
+	! tr -d '\n' <"$ERR" | LC_ALL=C grep -q '[[:cntrl:]]' ||
+		fail "$what: a raw control character on stderr: $(cat -v "$ERR")"
+	iconv -f UTF-8 -t UTF-8 <"$ERR" >/dev/null 2>&1 ||
+		fail "$what: stderr is not valid UTF-8: $(cat -v "$ERR")"
+	! grep -qiE 'segmentation|sanitizer|runtime error|core dumped|stack smashing|abort' "$ERR" ||
+		fail "$what: a crash report: $(cat -v "$ERR")"
+	[ "$(wc -c <"$ERR")" -le 600 ] ||
+		fail "$what: a message of $(wc -c <"$ERR") bytes; an argument is echoed in full"
+}
+
+# bad CODE REGEX WHAT CMD...: one case.  CMD exits CODE with one line on
+# stderr matching REGEX (extended, against the whole line), nothing on
+# stdout; fixture bad is untouched.
+assert_bad() {
+	local code=$1 re=$2 what=$3
+	shift 3
+	CASES=$((CASES + 1))
+	run_capture "$@"
+	[ "$RC" = "$code" ] ||
+		fail "$what: exited $RC, expected $code; stderr:"$'\n'"$(head -c 2000 "$ERR" | cat -v)"
+	assert_one_line_stderr "$what"
+	assert_match "$re" "$(cat "$ERR")" "$what: the message"
+	assert_file_empty "$OUT" "$what: stdout"
+	assert_eq "$BAD_FDS" "$(fd_table "$BAD")" "$what: the fd table of fixture bad (pid $BAD)"
+	assert_eq 0 "$(tracer_of "$BAD")" "$what: TracerPid of fixture bad"
+}
+
+# usage REGEX ARGS...: a usage error of fdclose ARGS; the message starts
+# with "fdclose: " and ends by pointing at --help.
+assert_usage() {
+	local re=$1
+	shift
+	assert_bad 2 "^fdclose: $re.*; see fdclose --help$" "usage error: fdclose $(printf '%q ' "$@" | head -c 200)" \
+		"$FDCLOSE" "$@"
+}
+
+fx_start bad --mode read --closewait 2 --live 1
+BAD=$(fx_pid bad)
+set -- $(fx_field bad closewait)
+CW=$1
+BAD_FDS=$(fd_table "$BAD")
+LONG=$(head -c 100000 /dev/zero | tr '\0' 7)
+
+# ---------------------------------------------------------------- operands
+log "PID and FD operands"
+assert_usage "missing PID and FD"
+assert_usage "missing FD after PID" "$BAD"
+assert_usage "PID must be a process id, not 'abc'" abc "$CW"
+assert_usage "PID must be a process id, not '-5'" -- -5 "$CW"
+# Without --, getopt sees an option; the message says what was likely meant.
+assert_usage "unknown option -5: a PID or FD is never negative" -5 "$CW"
+assert_usage "PID must be a process id, not '\\+5'" +5 "$CW"
+assert_usage "PID must be a process id, not '0x10'" 0x10 "$CW"
+assert_usage "PID must be a process id, not '99999999999999999999'" 99999999999999999999 "$CW"
+assert_usage "PID must be a process id, not ''" "" "$CW"
+assert_usage "PID must be a process id, not ' $BAD'" " $BAD" "$CW"
+assert_usage "PID must be a process id, not '$BAD '" "$BAD " "$CW"
+assert_usage "PID must be a process id, not '2147483648'" 2147483648 "$CW"
+assert_usage "FD must be a file descriptor number, not 'abc'" "$BAD" abc
+assert_usage "unknown option -1: a PID or FD is never negative" "$BAD" -1
+assert_usage "FD must be a file descriptor number, not '-1'" -- "$BAD" -1
+assert_usage "FD must be a file descriptor number, not '\\+5'" "$BAD" +5
+assert_usage "FD must be a file descriptor number, not '0x10'" "$BAD" 0x10
+assert_usage "FD must be a file descriptor number, not '99999999999999999999'" "$BAD" 99999999999999999999
+assert_usage "FD must be a file descriptor number, not ''" "$BAD" ""
+assert_usage "FD must be a file descriptor number, not ' $CW'" "$BAD" " $CW"
+assert_usage "FD must be a file descriptor number, not '2147483648'" "$BAD" 2147483648
+# A bad FD anywhere in the list: nothing is closed, not even the good ones.
+assert_usage "FD must be a file descriptor number, not 'x'" "$BAD" "$CW" x
+
+# ---------------------------------------------------------------- options
+log "unknown, incomplete and conflicting options"
+assert_usage "unknown option '--bogus'" --bogus "$BAD" "$CW"
+assert_usage "unknown option '-x'" -x "$BAD" "$CW"
+assert_usage "unknown option '-x'" -nx "$BAD" "$CW"
+assert_usage "option '--l' is ambiguous" --l
+assert_usage "option --dry-run takes no value" --dry-run=yes "$BAD" "$CW"
+assert_usage "option --timeout needs a value" "$BAD" "$CW" --timeout
+assert_usage "option -t needs a value" "$BAD" "$CW" -t
+assert_usage "--list and --all-closewait take no operands, but got '$BAD'" --all-closewait "$BAD" "$CW"
+assert_usage "--list and --all-closewait take no operands, but got '$BAD'" --list "$BAD" "$CW"
+assert_usage "--list changes nothing: --dry-run and --force do not apply" --list --dry-run
+assert_usage "--list changes nothing: --dry-run and --force do not apply" --list --force
+assert_usage "--list and --all-closewait exclude each other" --list --all-closewait
+assert_usage "--list and --all-closewait exclude each other" -a -l
+assert_usage "--settle and --include-dead go with --all-closewait" --settle 1s "$BAD" "$CW"
+assert_usage "--settle and --include-dead go with --all-closewait" --list --include-dead
+assert_usage "filters select sockets for --list and --all-closewait" --comm cwfix "$BAD" "$CW"
+assert_usage "--verbose and --quiet exclude each other" -v -q "$BAD" "$CW"
+# --method=close|replace|shutdown is being added elsewhere: its cases go
+# here once it lands: two methods (--method=close --method=replace), an
+# unknown one (--method=bogus, --method=), a prefix (--method=clo), and a
+# method with --list.
+
+# ---------------------------------------------------------------- durations
+log "durations"
+assert_usage "--timeout takes a duration from 1ms to 1h, not '-1s'" --timeout -1s "$BAD" "$CW"
+assert_usage "--timeout takes a duration from 1ms to 1h, not '1y'" --timeout 1y "$BAD" "$CW"
+assert_usage "--timeout takes a duration from 1ms to 1h, not '99999999999m'" --timeout 99999999999m "$BAD" "$CW"
+assert_usage "--timeout takes a duration from 1ms to 1h, not '1.5.5s'" --timeout 1.5.5s "$BAD" "$CW"
+assert_usage "--timeout takes a duration from 1ms to 1h, not 's'" --timeout s "$BAD" "$CW"
+assert_usage "--timeout takes a duration from 1ms to 1h, not ''" --timeout "" "$BAD" "$CW"
+assert_usage "--timeout takes a duration from 1ms to 1h, not ''" --timeout= "$BAD" "$CW"
+assert_usage "--timeout takes a duration from 1ms to 1h, not '.5s'" --timeout .5s "$BAD" "$CW"
+assert_usage "--timeout takes a duration from 1ms to 1h, not '1 s'" --timeout "1 s" "$BAD" "$CW"
+assert_usage "--max-pause takes a duration from 100us to 1m, not '50us'" --max-pause 50us "$BAD" "$CW"
+assert_usage "--settle takes a duration from 1ms to 1h, not '1y'" --all-closewait --settle 1y
+
+# ---------------------------------------------------------------- targets
+log "targets fdclose must not act on"
+pid_max=$(cat /proc/sys/kernel/pid_max)
+assert_bad 1 "^fdclose: pid $((pid_max + 1)): no such process$" "a pid beyond pid_max ($pid_max)" \
+	"$FDCLOSE" "$((pid_max + 1))" "$CW"
+
+# fdclose itself: exec keeps the shell's pid, which $$ names.
+assert_bad 1 "^fdclose: pid [0-9]+ is fdclose itself or its parent$" "fdclose's own pid" \
+	bash -c 'exec "$0" "$$" 3' "$FDCLOSE"
+assert_bad 1 "^fdclose: pid [0-9]+ is fdclose itself or its parent$" "fdclose's own pid, --dry-run" \
+	bash -c 'exec "$0" --dry-run "$$" 3' "$FDCLOSE"
+# Its parent: a shell of ours with an fd 3, which must stay open.
+assert_bad 1 "^fdclose: pid [0-9]+ is fdclose itself or its parent$" "fdclose's parent" \
+	bash -c 'exec 3<"$1"; before=$(ls -l /proc/$$/fd/3)
+		"$0" "$$" 3; rc=$?
+		[ "$(ls -l /proc/$$/fd/3 2>&1)" = "$before" ] || { echo "fd 3 changed" >&2; exit 3; }
+		exit $rc' "$FDCLOSE" "$CWFIX"
+
+# A zombie: sh starts a child it never reaps.
+sh -c 'sleep 0.1 & echo $! >"$1"; exec sleep 60' sh "$IT_TMP/zombie.pid" &
+it_track_pid $!
+wait_until 3 test -s "$IT_TMP/zombie.pid" || framework_error "no zombie pid"
+zpid=$(cat "$IT_TMP/zombie.pid")
+wait_until 3 eval '[ "$(state_of "$zpid")" = Z ]' || framework_error "pid $zpid did not become a zombie"
+assert_bad 1 "^fdclose: pid $zpid \\(sleep\\) is a zombie: .*its parent has to reap it$" "a zombie, --dry-run" \
+	"$FDCLOSE" --dry-run "$zpid" 3
+assert_eq Z "$(state_of "$zpid")" "the zombie's state"
+
+# Kernel threads: none is visible here (see the top); a recorded one.
+for s in /proc/[0-9]*/status; do
+	! grep -q '^Kthread:[[:space:]]*1' "$s" 2>/dev/null ||
+		framework_error "a kernel thread is visible in the test's pid namespace: $s"
+done
+sleep 60 &
+kpid=$!
+it_track_pid "$kpid"
+mkdir -p "$IT_TMP/kproc/$kpid"
+sed -e 's/^Name:.*/Name:\tkworker\/0:1/' -e 's/^Kthread:.*/Kthread:\t1/' "/proc/$kpid/status" \
+	>"$IT_TMP/kproc/$kpid/status"
+grep -q '^Kthread:	1$' "$IT_TMP/kproc/$kpid/status" || framework_error "this kernel has no Kthread: line"
+kfds=$(fd_table "$kpid")
+assert_bad 1 "^fdclose: pid $kpid \\(kworker/0:1\\) is a kernel thread: it has no file descriptors to close$" \
+	"a kernel thread" env FDCLOSE_PROC_ROOT="$IT_TMP/kproc" "$FDCLOSE" "$kpid" 3
+assert_eq "$kfds" "$(fd_table "$kpid")" "the fd table of the sleeper shown as a kernel thread"
+assert_eq 0 "$(tracer_of "$kpid")" "TracerPid of the sleeper shown as a kernel thread"
+
+# Already traced: started under strace -f, the tracer is its parent.
+strace -f -o /dev/null "$CWFIX" --ctl "$IT_TMP/tr.ctl" --ready "$IT_TMP/tr.ready" \
+	--mode read --closewait 1 </dev/null >"$IT_TMP/tr.log" 2>&1 &
+stp=$!
+it_track_pid "$stp"
+wait_until 10 test -s "$IT_TMP/tr.ready" || framework_error "cwfix under strace not ready: $(cat "$IT_TMP/tr.log")"
+trpid=$(fx_pid tr)
+it_track_pid "$trpid"
+assert_eq "$stp" "$(tracer_of "$trpid")" "TracerPid of cwfix under strace -f"
+trfds=$(fd_table "$trpid")
+assert_bad 1 "^fdclose: pid $trpid \\(cwfix\\) is already traced by pid $stp \\(strace\\): detach that tracer first" \
+	"a tracee of strace -f" "$FDCLOSE" "$trpid" "$(fx_field tr closewait)"
+assert_eq "$trfds" "$(fd_table "$trpid")" "the fd table of the tracee"
+assert_eq "$stp" "$(tracer_of "$trpid")" "TracerPid of the tracee after fdclose"
+
+# An unprivileged user against root's process, also only to look.
+assert_bad 1 "^fdclose: pid $BAD \\(cwfix\\) belongs to uid 0 and fdclose runs as uid 65534: run it as root or with CAP_SYS_PTRACE$" \
+	"an unprivileged user, --dry-run" \
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$FDCLOSE" --dry-run "$BAD" "$CW"
+
+# ---------------------------------------------------------------- the end
+assert_intact bad
+assert_fds bad "$(all_cw bad)"
+log "$CASES cases"
+[ "$CASES" -ge 40 ] || framework_error "only $CASES cases"
