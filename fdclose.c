@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "common/diag.h"
 
 #ifndef FDCLOSE_VERSION
@@ -97,6 +98,22 @@ static const struct option long_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/*
+ * An argument as a message may show it: control characters and bytes that
+ * are not UTF-8 as '?', cut after 60 bytes.  One buffer: one per message.
+ */
+static const char *shown(const char *arg)
+{
+	static char buf[64];
+	char head[61];
+
+	snprintf(head, sizeof(head), "%s", arg);
+	output_printable(buf, sizeof(head), head);
+	if (strlen(arg) >= sizeof(head))
+		strcat(buf, "...");
+	return buf;
+}
+
 /* One line naming the problem: the usage is for --help to show. */
 static void __attribute__((noreturn, format(printf, 1, 2))) usage_error(const char *fmt, ...)
 {
@@ -132,8 +149,8 @@ static void __attribute__((noreturn)) bad_long_option(int c, const char *arg)
 	if (n == 1 && arg[2 + len] == '=')
 		usage_error("option --%s takes no value", match->name);
 	if (n > 1)
-		usage_error("option '%s' is ambiguous", arg);
-	usage_error("unknown option '%s'", arg);
+		usage_error("option '%s' is ambiguous", shown(arg));
+	usage_error("unknown option '%s'", shown(arg));
 }
 
 /* getopt_long's c for a bad option ('?') or a missing value (':'). */
@@ -142,11 +159,13 @@ static void __attribute__((noreturn)) bad_option(int c, char **argv, int prev_op
 	/* A long option is always a whole argument; a short one may share it. */
 	if (optind > prev_optind && !strncmp(argv[optind - 1], "--", 2))
 		bad_long_option(c, argv[optind - 1]);
+	char opt[2] = { (char)optopt, '\0' };
+
 	if (c == ':')
 		usage_error("option -%c needs a value", optopt);
 	if (optopt >= '0' && optopt <= '9')
 		usage_error("unknown option -%c: a PID or FD is never negative", optopt);
-	usage_error("unknown option '-%c'", optopt);
+	usage_error("unknown option '-%s'", shown(opt));
 }
 
 static void add_pid_filter(struct options *opt, const char *arg)
@@ -156,7 +175,7 @@ static void add_pid_filter(struct options *opt, const char *arg)
 	pid_t pid, *bigger;
 
 	if (parse_pid(arg, &pid))
-		usage_error("--pid takes a process id, not '%s'", arg);
+		usage_error("--pid takes a process id, not '%s'", shown(arg));
 	bigger = realloc(pids, (n + 1) * sizeof(*pids));
 	if (!bigger) {
 		pr_errno(ENOMEM, "reading --pid");
@@ -175,7 +194,7 @@ static long long parse_duration_option(const char *name, const char *arg, long l
 	unsigned long long us;
 
 	if (parse_duration_us(arg, &us) || (long long)us < min_us || (long long)us > max_us)
-		usage_error("%s takes a duration from %s, not '%s'", name, range, arg);
+		usage_error("%s takes a duration from %s, not '%s'", name, range, shown(arg));
 	return (long long)us;
 }
 
@@ -188,21 +207,22 @@ static void parse_filter_option(struct options *opt, int c)
 	case 'p': add_pid_filter(opt, optarg); break;
 	case 'P':
 		if (parse_port(optarg, &opt->filter.port))
-			usage_error("--port takes a number from 0 to 65535, not '%s'", optarg);
+			usage_error("--port takes a number from 0 to 65535, not '%s'", shown(optarg));
 		break;
 	case OPT_LOCAL:
 		if (parse_addr_filter(optarg, &opt->filter.local))
 			usage_error("--local takes ADDR, ADDR:PORT, [IPV6]:PORT or :PORT, not '%s'",
-				    optarg);
+				    shown(optarg));
 		break;
 	case OPT_REMOTE:
 		if (parse_addr_filter(optarg, &opt->filter.remote))
 			usage_error("--remote takes ADDR, ADDR:PORT, [IPV6]:PORT or :PORT, not '%s'",
-				    optarg);
+				    shown(optarg));
 		break;
 	case OPT_COMM:
 		if (!*optarg || strlen(optarg) >= COMM_LEN)
-			usage_error("--comm takes a process name of 1 to 15 bytes, not '%s'", optarg);
+			usage_error("--comm takes a process name of 1 to 15 bytes, not '%s'",
+				    shown(optarg));
 		opt->filter.comm = optarg;
 		break;
 	case OPT_UID:
@@ -210,7 +230,7 @@ static void parse_filter_option(struct options *opt, int c)
 		if (!strcmp(optarg, "0"))
 			uid = 0;
 		else if (parse_pid(optarg, &pid))
-			usage_error("--uid takes a numeric uid, not '%s'", optarg);
+			usage_error("--uid takes a numeric uid, not '%s'", shown(optarg));
 		else
 			uid = pid;
 		opt->filter.uid = uid;
@@ -266,7 +286,7 @@ static void parse_close_operands(struct options *opt, int argc, char **argv)
 	if (argc < 1)
 		usage_error("%s", "missing PID and FD");
 	if (parse_pid(argv[0], &opt->target))
-		usage_error("PID must be a process id, not '%s'", argv[0]);
+		usage_error("PID must be a process id, not '%s'", shown(argv[0]));
 	if (argc < 2)
 		usage_error("%s", "missing FD after PID");
 	opt->nfds = (size_t)(argc - 1);
@@ -277,7 +297,8 @@ static void parse_close_operands(struct options *opt, int argc, char **argv)
 	}
 	for (i = 1; i < argc; i++)
 		if (parse_fd(argv[i], &opt->fds[i - 1]))
-			usage_error("FD must be a file descriptor number, not '%s'", argv[i]);
+			usage_error("FD must be a file descriptor number, not '%s'",
+				    shown(argv[i]));
 }
 
 /* What each command accepts beyond the common options. */
@@ -285,7 +306,7 @@ static void check_combinations(const struct options *opt, int argc, char **argv)
 {
 	if (opt->cmd != CMD_CLOSE && optind < argc)
 		usage_error("--list and --all-closewait take no operands, but got '%s'",
-			    argv[optind]);
+			    shown(argv[optind]));
 	if (opt->cmd == CMD_LIST && (opt->dry_run || opt->force))
 		usage_error("%s", "--list changes nothing: --dry-run and --force do not apply");
 	if (opt->cmd == CMD_SWEEP && opt->force)
