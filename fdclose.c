@@ -168,14 +168,21 @@ static void __attribute__((noreturn)) bad_option(int c, char **argv, int prev_op
 	usage_error("unknown option '-%s'", shown(opt));
 }
 
+/* What a parse_*() error adds to the message. */
+static const char *number_hint(int err)
+{
+	return err == -EDOM ? " (a leading 0: octal or decimal?)" : "";
+}
+
 static void add_pid_filter(struct options *opt, const char *arg)
 {
 	static pid_t *pids;
 	static size_t n;
 	pid_t pid, *bigger;
+	int ret = parse_pid(arg, &pid);
 
-	if (parse_pid(arg, &pid))
-		usage_error("--pid takes a process id, not '%s'", shown(arg));
+	if (ret)
+		usage_error("--pid takes a process id, not '%s'%s", shown(arg), number_hint(ret));
 	bigger = realloc(pids, (n + 1) * sizeof(*pids));
 	if (!bigger) {
 		pr_errno(ENOMEM, "reading --pid");
@@ -200,14 +207,16 @@ static long long parse_duration_option(const char *name, const char *arg, long l
 
 static void parse_filter_option(struct options *opt, int c)
 {
-	long long uid;
 	pid_t pid;
+	int ret;
 
 	switch (c) {
 	case 'p': add_pid_filter(opt, optarg); break;
 	case 'P':
-		if (parse_port(optarg, &opt->filter.port))
-			usage_error("--port takes a number from 0 to 65535, not '%s'", shown(optarg));
+		ret = parse_port(optarg, &opt->filter.port);
+		if (ret)
+			usage_error("--port takes a number from 0 to 65535, not '%s'%s",
+				    shown(optarg), number_hint(ret));
 		break;
 	case OPT_LOCAL:
 		if (parse_addr_filter(optarg, &opt->filter.local))
@@ -227,13 +236,12 @@ static void parse_filter_option(struct options *opt, int c)
 		break;
 	case OPT_UID:
 		/* uid 0 is valid, so parse_pid's lower bound of 1 does not fit. */
-		if (!strcmp(optarg, "0"))
-			uid = 0;
-		else if (parse_pid(optarg, &pid))
-			usage_error("--uid takes a numeric uid, not '%s'", shown(optarg));
-		else
-			uid = pid;
-		opt->filter.uid = uid;
+		pid = 0;
+		ret = strcmp(optarg, "0") ? parse_pid(optarg, &pid) : 0;
+		if (ret)
+			usage_error("--uid takes a numeric uid, not '%s'%s", shown(optarg),
+				    number_hint(ret));
+		opt->filter.uid = pid;
 		break;
 	}
 }
@@ -281,12 +289,14 @@ static void parse_option(struct options *opt, int c, enum command *cmd, int *ncm
 
 static void parse_close_operands(struct options *opt, int argc, char **argv)
 {
-	int i;
+	int i, ret;
 
 	if (argc < 1)
 		usage_error("%s", "missing PID and FD");
-	if (parse_pid(argv[0], &opt->target))
-		usage_error("PID must be a process id, not '%s'", shown(argv[0]));
+	ret = parse_pid(argv[0], &opt->target);
+	if (ret)
+		usage_error("PID must be a process id, not '%s'%s", shown(argv[0]),
+			    number_hint(ret));
 	if (argc < 2)
 		usage_error("%s", "missing FD after PID");
 	opt->nfds = (size_t)(argc - 1);
@@ -295,10 +305,12 @@ static void parse_close_operands(struct options *opt, int argc, char **argv)
 		pr_errno(ENOMEM, "reading FDs");
 		exit(EXIT_FAILED);
 	}
-	for (i = 1; i < argc; i++)
-		if (parse_fd(argv[i], &opt->fds[i - 1]))
-			usage_error("FD must be a file descriptor number, not '%s'",
-				    shown(argv[i]));
+	for (i = 1; i < argc; i++) {
+		ret = parse_fd(argv[i], &opt->fds[i - 1]);
+		if (ret)
+			usage_error("FD must be a file descriptor number, not '%s'%s",
+				    shown(argv[i]), number_hint(ret));
+	}
 }
 
 /* What each command accepts beyond the common options. */

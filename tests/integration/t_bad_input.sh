@@ -108,6 +108,15 @@ assert_usage "FD must be a file descriptor number, not '99999999999999999999'" "
 assert_usage "FD must be a file descriptor number, not ''" "$BAD" ""
 assert_usage "FD must be a file descriptor number, not ' $CW'" "$BAD" " $CW"
 assert_usage "FD must be a file descriptor number, not '2147483648'" "$BAD" 2147483648
+# A leading zero: 010 is ten to strtol but eight to C and to a user who
+# thinks in octal; closing fd 10 for someone who meant 8 is not a guess to
+# make.
+assert_usage "PID must be a process id, not '0$BAD' \\(a leading 0: octal or decimal\\?\\)" "0$BAD" "$CW"
+assert_usage "FD must be a file descriptor number, not '010' \\(a leading 0" "$BAD" 010
+assert_usage "FD must be a file descriptor number, not '00' \\(a leading 0" "$BAD" 00
+assert_usage "--port takes a number from 0 to 65535, not '080' \\(a leading 0" --list --port 080
+assert_usage "--pid takes a process id, not '0$BAD' \\(a leading 0" --list --pid "0$BAD"
+assert_usage "--uid takes a numeric uid, not '00' \\(a leading 0" --list --uid 00
 # A bad FD anywhere in the list: nothing is closed, not even the good ones.
 assert_usage "FD must be a file descriptor number, not 'x'" "$BAD" "$CW" x
 
