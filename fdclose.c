@@ -246,8 +246,33 @@ static void parse_filter_option(struct options *opt, int c)
 	}
 }
 
+/* An option that takes one value, given twice: which one was meant? */
+static void check_once(int c)
+{
+	static const struct {
+		int c;
+		const char *name;
+	} once[] = {
+		{ 't', "--timeout" }, { OPT_MAX_PAUSE, "--max-pause" }, { OPT_SETTLE, "--settle" },
+		{ 'P', "--port" }, { OPT_LOCAL, "--local" }, { OPT_REMOTE, "--remote" },
+		{ OPT_COMM, "--comm" }, { OPT_UID, "--uid" },
+	};
+	static unsigned int seen;
+	size_t i;
+
+	for (i = 0; i < sizeof(once) / sizeof(once[0]); i++) {
+		if (once[i].c != c)
+			continue;
+		if (seen & 1U << i)
+			usage_error("%s is given twice; it takes one value (only --pid "
+				    "may be repeated)", once[i].name);
+		seen |= 1U << i;
+	}
+}
+
 static void parse_option(struct options *opt, int c, enum command *cmd, int *ncmds)
 {
+	check_once(c);
 	switch (c) {
 	case 'a':
 	case 'l':

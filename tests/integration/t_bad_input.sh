@@ -139,6 +139,14 @@ assert_usage "--settle and --include-dead go with --all-closewait" --settle 1s "
 assert_usage "--settle and --include-dead go with --all-closewait" --list --include-dead
 assert_usage "filters select sockets for --list and --all-closewait" --comm cwfix "$BAD" "$CW"
 assert_usage "--verbose and --quiet exclude each other" -v -q "$BAD" "$CW"
+# An option that takes one value, given twice: the first --port was
+# silently dropped, so "--port 80 --port 443" selected only 443.
+assert_usage "--timeout is given twice; it takes one value \\(only --pid may be repeated\\)" \
+	--timeout 1s -t 2s "$BAD" "$CW"
+assert_usage "--max-pause is given twice" --max-pause 1ms --max-pause 2ms "$BAD" "$CW"
+assert_usage "--port is given twice" --list --port 80 --port 443
+assert_usage "--comm is given twice" --all-closewait --dry-run --comm a --comm cwfix
+assert_usage "--settle is given twice" --all-closewait --settle 1s --settle 2s
 # --method=close|replace|shutdown is being added elsewhere: its cases go
 # here once it lands: two methods (--method=close --method=replace), an
 # unknown one (--method=bogus, --method=), a prefix (--method=clo), and a
