@@ -39,7 +39,7 @@ static const char help_text[] =
 	"  -a, --all-closewait      close every CLOSE_WAIT socket the filters select\n"
 	"  -l, --list               list CLOSE_WAIT sockets and holders; change nothing\n"
 	"  -n, --dry-run            say what would be closed; change nothing\n"
-	"  -f, --force              also close fds 0-2 and TCP sockets not in CLOSE_WAIT\n"
+	"  -f, --force              also close fds 0-2, TCP not in CLOSE_WAIT, fds of pid 1\n"
 	"  -j, --json               print JSON Lines, one object per fd\n"
 	"      --settle DURATION    scan twice DURATION apart; act on sockets seen both times\n"
 	"      --include-dead       also close TCP socket fds found in no table (dead)\n"

@@ -263,6 +263,61 @@ assert_bad 1 "^fdclose: pid $BAD \\(cwfix\\) belongs to uid 0 and fdclose runs a
 	"an unprivileged user, --dry-run" \
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$FDCLOSE" --dry-run "$BAD" "$CW"
 
+# ---------------------------------------------------------------- pid 1
+# A pid namespace's init takes the namespace with it when it dies (the
+# host's panics the machine), but in a container it is often the service
+# itself, leaking CLOSE_WAIT sockets like any other.  So fdclose closes a
+# CLOSE-WAIT socket there as anywhere, and refuses any other fd without
+# --force, whether it is asked from inside (pid 1) or from outside (NSpid
+# ends in 1).
+log "pid 1"
+# The test's own namespace: its init is run.sh's shell, not ours: look only.
+p1fd=$(find /proc/1/fd -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -n | awk '$1 > 2' | head -1)
+if [ -n "$p1fd" ]; then
+	assert_bad 1 "^fdclose: refused to close fd $p1fd in pid 1 \\(bash\\): .*pid 1 of its pid namespace.*without --force$" \
+		"pid 1 of the test's namespace, fd $p1fd, --dry-run" "$FDCLOSE" --dry-run 1 "$p1fd"
+else
+	assert_bad 1 "^fdclose: refused to close fd 0 in pid 1 \\(bash\\): .*stdin; use --force" \
+		"pid 1 of the test's namespace, fd 0, --dry-run" "$FDCLOSE" --dry-run 1 0
+fi
+# cwfix as pid 1 of a namespace of ours, with /proc of its own.
+unshare --pid --fork --mount-proc -- "$CWFIX" --ctl "$IT_TMP/init.ctl" --ready "$IT_TMP/init.ready" \
+	--mode read --closewait 2 </dev/null >"$IT_TMP/init.log" 2>&1 &
+it_track_pid $!
+wait_until "$IT_READY_TIMEOUT" test -s "$IT_TMP/init.ready" ||
+	framework_error "cwfix as pid 1 not ready: $(cat "$IT_TMP/init.log")"
+ipid=$(cat "/proc/$!/task/$!/children")
+ipid=${ipid%% *}
+it_track_pid "$ipid"
+[ "$(fx_pid init)" = 1 ] && [ "$(awk '$1 == "NSpid:" { print $NF }' "/proc/$ipid/status")" = 1 ] ||
+	framework_error "cwfix (pid $ipid) is not pid 1 of its namespace"
+set -- $(fx_field init closewait)
+icw1=$1 icw2=$2
+ictl=$(fd_table "$ipid" | awk '$4 ~ /^socket:/ && $1 > 2 { print $1; exit }')
+[ "$ictl" = 3 ] || framework_error "cwfix's ctl socket is fd '$ictl', not 3"
+ifds=$(fd_table "$ipid")
+# in_init ARGS...: fdclose ARGS inside that namespace, where cwfix is pid 1.
+in_init() {
+	nsenter -t "$ipid" --pid --mount -- "$FDCLOSE" "$@"
+}
+assert_bad 1 "^fdclose: refused to close fd 3 in pid 1 \\(cwfix\\): .*pid 1 of its pid namespace, which dies with it; only CLOSE-WAIT sockets are closed there without --force$" \
+	"pid 1 of a namespace, its unix socket" in_init 1 3
+assert_bad 1 "^fdclose: refused to close fd 3 in pid $ipid \\(cwfix\\): .*pid 1 of its pid namespace" \
+	"a namespace's pid 1 seen from outside, its unix socket" "$FDCLOSE" "$ipid" 3
+assert_bad 1 "^fdclose: refused to close fd 3 in pid 1 \\(cwfix\\): .*pid 1 of its pid namespace" \
+	"pid 1 of a namespace, its unix socket, --dry-run" in_init --dry-run 1 3
+assert_eq "$ifds" "$(fd_table "$ipid")" "the fd table of cwfix as pid 1"
+assert_eq 0 "$(tracer_of "$ipid")" "TracerPid of cwfix as pid 1"
+# What it may do: --force lifts the rule; a CLOSE-WAIT socket needs none.
+run_capture in_init --dry-run --force 1 3
+assert_eq 0 "$RC" "fdclose --dry-run --force 1 3 in the namespace: $(cat "$ERR")"
+grep -q "^would close fd 3 in pid 1 (cwfix): " "$OUT" || fail "--force on pid 1: $(cat "$OUT" "$ERR")"
+run_capture in_init 1 "$icw1"
+assert_eq 0 "$RC" "fdclose 1 $icw1 (CLOSE-WAIT) in the namespace: $(cat "$ERR")"
+grep -q "^closed fd $icw1 in pid 1 (cwfix): tcp .* CLOSE-WAIT$" "$OUT" || fail "CLOSE-WAIT in pid 1: $(cat "$OUT")"
+assert_fds init "$icw1=gone $icw2=close-wait"
+assert_intact init
+
 # ---------------------------------------------------------------- the end
 assert_intact bad
 assert_fds bad "$(all_cw bad)"
