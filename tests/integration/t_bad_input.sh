@@ -9,8 +9,9 @@
 # t_close_errors has the neighbours: no such process and a thread id, an fd
 # not open, a zombie, a target attached by strace -p or gdb, an unprivileged
 # user, seccomp strict mode, the guard rails on fds 0-2 and live sockets.
-# Here are the variations it lacks (a tracee started under strace -f, a
-# zombie with --dry-run, an unprivileged --dry-run).
+# Here are the variations it lacks (--dry-run for those, a tracee started
+# under strace -f), fdclose itself and its parent, a kernel thread, and pid 1
+# of a pid namespace (see the comment there for what it deserves).
 #
 # Kernel threads: the test runs in its own pid namespace, where no kernel
 # thread is visible (they all live in the initial one), and it may not
@@ -202,6 +203,17 @@ log "targets fdclose must not act on"
 pid_max=$(cat /proc/sys/kernel/pid_max)
 assert_bad 1 "^fdclose: pid $((pid_max + 1)): no such process$" "a pid beyond pid_max ($pid_max)" \
 	"$FDCLOSE" "$((pid_max + 1))" "$CW"
+
+# t_close_errors closes for real; --dry-run must say the same.
+sh -c 'exit 0' &
+gone=$!
+wait "$gone"
+[ ! -e "/proc/$gone" ] || framework_error "pid $gone came back"
+assert_bad 1 "^fdclose: pid $gone: no such process$" "a pid that exited, --dry-run" \
+	"$FDCLOSE" --dry-run "$gone" 3
+[ ! -e "/proc/$BAD/fd/999" ] || framework_error "fixture bad has an fd 999"
+assert_bad 1 "^fdclose: failed to close fd 999 in pid $BAD \\(cwfix\\): not an open fd$" \
+	"an fd not open, --dry-run" "$FDCLOSE" --dry-run "$BAD" 999
 
 # fdclose itself: exec keeps the shell's pid, which $$ names.
 assert_bad 1 "^fdclose: pid [0-9]+ is fdclose itself or its parent$" "fdclose's own pid" \
