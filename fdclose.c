@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "common/diag.h"
 
 #ifndef FDCLOSE_VERSION
@@ -38,7 +39,7 @@ static const char help_text[] =
 	"  -a, --all-closewait      close every CLOSE_WAIT socket the filters select\n"
 	"  -l, --list               list CLOSE_WAIT sockets and holders; change nothing\n"
 	"  -n, --dry-run            say what would be closed; change nothing\n"
-	"  -f, --force              also act on fds 0-2 and TCP sockets not in CLOSE_WAIT\n"
+	"  -f, --force              also act on fds 0-2, TCP not in CLOSE_WAIT, fds of pid 1\n"
 	"  -m, --method METHOD      close (default for PID FD...): free the fd;\n"
 	"                           shutdown (default for -a): end the connection, no stop;\n"
 	"                           replace: point the fd at a placeholder, number kept\n"
@@ -101,6 +102,23 @@ static const struct option long_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/*
+ * An argument as a message may show it: control characters and bytes that
+ * are not UTF-8 as '?', cut after 60 bytes.  One buffer: one per message.
+ */
+static const char *shown(const char *arg)
+{
+	static char buf[64];
+	char head[61];
+
+	snprintf(head, sizeof(head), "%s", arg);
+	output_printable(buf, sizeof(head), head);
+	if (strlen(arg) >= sizeof(head))
+		strcat(buf, "...");
+	return buf;
+}
+
+/* One line naming the problem: the usage is for --help to show. */
 static void __attribute__((noreturn, format(printf, 1, 2))) usage_error(const char *fmt, ...)
 {
 	char what[512];
@@ -109,9 +127,55 @@ static void __attribute__((noreturn, format(printf, 1, 2))) usage_error(const ch
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	pr_err("%s", what);
-	fputs(usage_text, stderr);
+	pr_err("%s; see fdclose --help", what);
 	exit(EXIT_USAGE);
+}
+
+/* A long option getopt_long refused: unknown, ambiguous, or a value amiss. */
+static void __attribute__((noreturn)) bad_long_option(int c, const char *arg)
+{
+	size_t len = strcspn(arg + 2, "=");
+	const struct option *o, *match = NULL;
+	int n = 0;
+
+	for (o = long_options; len && o->name; o++) {
+		if (strncmp(o->name, arg + 2, len))
+			continue;
+		match = o;
+		n++;
+		if (strlen(o->name) == len) {
+			n = 1;
+			break;
+		}
+	}
+	if (c == ':' && match)
+		usage_error("option --%s needs a value", match->name);
+	if (n == 1 && arg[2 + len] == '=')
+		usage_error("option --%s takes no value", match->name);
+	if (n > 1)
+		usage_error("option '%s' is ambiguous", shown(arg));
+	usage_error("unknown option '%s'", shown(arg));
+}
+
+/* getopt_long's c for a bad option ('?') or a missing value (':'). */
+static void __attribute__((noreturn)) bad_option(int c, char **argv, int prev_optind)
+{
+	/* A long option is always a whole argument; a short one may share it. */
+	if (optind > prev_optind && !strncmp(argv[optind - 1], "--", 2))
+		bad_long_option(c, argv[optind - 1]);
+	char opt[2] = { (char)optopt, '\0' };
+
+	if (c == ':')
+		usage_error("option -%c needs a value", optopt);
+	if (optopt >= '0' && optopt <= '9')
+		usage_error("unknown option -%c: a PID or FD is never negative", optopt);
+	usage_error("unknown option '-%s'", shown(opt));
+}
+
+/* What a parse_*() error adds to the message. */
+static const char *number_hint(int err)
+{
+	return err == -EDOM ? " (a leading 0: octal or decimal?)" : "";
 }
 
 static void add_pid_filter(struct options *opt, const char *arg)
@@ -119,9 +183,10 @@ static void add_pid_filter(struct options *opt, const char *arg)
 	static pid_t *pids;
 	static size_t n;
 	pid_t pid, *bigger;
+	int ret = parse_pid(arg, &pid);
 
-	if (parse_pid(arg, &pid))
-		usage_error("--pid takes a process id, not '%s'", arg);
+	if (ret)
+		usage_error("--pid takes a process id, not '%s'%s", shown(arg), number_hint(ret));
 	bigger = realloc(pids, (n + 1) * sizeof(*pids));
 	if (!bigger) {
 		pr_errno(ENOMEM, "reading --pid");
@@ -140,45 +205,47 @@ static long long parse_duration_option(const char *name, const char *arg, long l
 	unsigned long long us;
 
 	if (parse_duration_us(arg, &us) || (long long)us < min_us || (long long)us > max_us)
-		usage_error("%s takes a duration from %s, not '%s'", name, range, arg);
+		usage_error("%s takes a duration from %s, not '%s'", name, range, shown(arg));
 	return (long long)us;
 }
 
 static void parse_filter_option(struct options *opt, int c)
 {
-	long long uid;
 	pid_t pid;
+	int ret;
 
 	switch (c) {
 	case 'p': add_pid_filter(opt, optarg); break;
 	case 'P':
-		if (parse_port(optarg, &opt->filter.port))
-			usage_error("--port takes a number from 0 to 65535, not '%s'", optarg);
+		ret = parse_port(optarg, &opt->filter.port);
+		if (ret)
+			usage_error("--port takes a number from 0 to 65535, not '%s'%s",
+				    shown(optarg), number_hint(ret));
 		break;
 	case OPT_LOCAL:
 		if (parse_addr_filter(optarg, &opt->filter.local))
 			usage_error("--local takes ADDR, ADDR:PORT, [IPV6]:PORT or :PORT, not '%s'",
-				    optarg);
+				    shown(optarg));
 		break;
 	case OPT_REMOTE:
 		if (parse_addr_filter(optarg, &opt->filter.remote))
 			usage_error("--remote takes ADDR, ADDR:PORT, [IPV6]:PORT or :PORT, not '%s'",
-				    optarg);
+				    shown(optarg));
 		break;
 	case OPT_COMM:
 		if (!*optarg || strlen(optarg) >= COMM_LEN)
-			usage_error("--comm takes a process name of 1 to 15 bytes, not '%s'", optarg);
+			usage_error("--comm takes a process name of 1 to 15 bytes, not '%s'",
+				    shown(optarg));
 		opt->filter.comm = optarg;
 		break;
 	case OPT_UID:
 		/* uid 0 is valid, so parse_pid's lower bound of 1 does not fit. */
-		if (!strcmp(optarg, "0"))
-			uid = 0;
-		else if (parse_pid(optarg, &pid))
-			usage_error("--uid takes a numeric uid, not '%s'", optarg);
-		else
-			uid = pid;
-		opt->filter.uid = uid;
+		pid = 0;
+		ret = strcmp(optarg, "0") ? parse_pid(optarg, &pid) : 0;
+		if (ret)
+			usage_error("--uid takes a numeric uid, not '%s'%s", shown(optarg),
+				    number_hint(ret));
+		opt->filter.uid = pid;
 		break;
 	}
 }
@@ -188,14 +255,39 @@ static void parse_method(struct options *opt, const char *arg)
 	const struct method *m = method_by_name(arg);
 
 	if (!m)
-		usage_error("--method takes %s, not '%s'", method_names(), arg);
+		usage_error("--method takes %s, not '%s'", method_names(), shown(arg));
 	if (opt->method && opt->method != m)
 		usage_error("--method given twice: %s and %s", opt->method->name, m->name);
 	opt->method = m;
 }
 
+/* An option that takes one value, given twice: which one was meant? */
+static void check_once(int c)
+{
+	static const struct {
+		int c;
+		const char *name;
+	} once[] = {
+		{ 't', "--timeout" }, { OPT_MAX_PAUSE, "--max-pause" }, { OPT_SETTLE, "--settle" },
+		{ 'P', "--port" }, { OPT_LOCAL, "--local" }, { OPT_REMOTE, "--remote" },
+		{ OPT_COMM, "--comm" }, { OPT_UID, "--uid" },
+	};
+	static unsigned int seen;
+	size_t i;
+
+	for (i = 0; i < sizeof(once) / sizeof(once[0]); i++) {
+		if (once[i].c != c)
+			continue;
+		if (seen & 1U << i)
+			usage_error("%s is given twice; it takes one value (only --pid "
+				    "may be repeated)", once[i].name);
+		seen |= 1U << i;
+	}
+}
+
 static void parse_option(struct options *opt, int c, enum command *cmd, int *ncmds)
 {
+	check_once(c);
 	switch (c) {
 	case 'a':
 	case 'l':
@@ -233,18 +325,19 @@ static void parse_option(struct options *opt, int c, enum command *cmd, int *ncm
 		parse_filter_option(opt, c);
 		opt->filtered = true;
 		break;
-	default: fputs(usage_text, stderr); exit(EXIT_USAGE);
 	}
 }
 
 static void parse_close_operands(struct options *opt, int argc, char **argv)
 {
-	int i;
+	int i, ret;
 
 	if (argc < 1)
 		usage_error("%s", "missing PID and FD");
-	if (parse_pid(argv[0], &opt->target))
-		usage_error("PID must be a process id, not '%s'", argv[0]);
+	ret = parse_pid(argv[0], &opt->target);
+	if (ret)
+		usage_error("PID must be a process id, not '%s'%s", shown(argv[0]),
+			    number_hint(ret));
 	if (argc < 2)
 		usage_error("%s", "missing FD after PID");
 	opt->nfds = (size_t)(argc - 1);
@@ -253,9 +346,12 @@ static void parse_close_operands(struct options *opt, int argc, char **argv)
 		pr_errno(ENOMEM, "reading FDs");
 		exit(EXIT_FAILED);
 	}
-	for (i = 1; i < argc; i++)
-		if (parse_fd(argv[i], &opt->fds[i - 1]))
-			usage_error("FD must be a file descriptor number, not '%s'", argv[i]);
+	for (i = 1; i < argc; i++) {
+		ret = parse_fd(argv[i], &opt->fds[i - 1]);
+		if (ret)
+			usage_error("FD must be a file descriptor number, not '%s'%s",
+				    shown(argv[i]), number_hint(ret));
+	}
 }
 
 /* What each command accepts beyond the common options. */
@@ -263,7 +359,7 @@ static void check_combinations(const struct options *opt, int argc, char **argv)
 {
 	if (opt->cmd != CMD_CLOSE && optind < argc)
 		usage_error("--list and --all-closewait take no operands, but got '%s'",
-			    argv[optind]);
+			    shown(argv[optind]));
 	if (opt->cmd == CMD_LIST && (opt->dry_run || opt->force || opt->method))
 		usage_error("%s", "--list changes nothing: --dry-run, --force and --method "
 			    "do not apply");
@@ -279,13 +375,18 @@ static void check_combinations(const struct options *opt, int argc, char **argv)
 static void parse_args(struct options *opt, int argc, char **argv)
 {
 	enum command cmd = CMD_CLOSE;
-	int c, ncmds = 0;
+	int c, ncmds = 0, prev_optind = optind;
 
 	scan_filter_init(&opt->filter);
 	opt->timeout_ms = DEFAULT_TIMEOUT_MS;
 	opt->max_pause_us = DEFAULT_MAX_PAUSE_US;
-	while ((c = getopt_long(argc, argv, "alnfjm:p:P:t:vqhV", long_options, NULL)) != -1)
+	opterr = 0;	/* bad_option() says it in one line */
+	while ((c = getopt_long(argc, argv, ":alnfjm:p:P:t:vqhV", long_options, NULL)) != -1) {
+		if (c == '?' || c == ':')
+			bad_option(c, argv, prev_optind);
 		parse_option(opt, c, &cmd, &ncmds);
+		prev_optind = optind;
+	}
 	if (ncmds > 1)
 		usage_error("%s", "--list and --all-closewait exclude each other");
 	if (diag_verbose && diag_quiet)

@@ -6,7 +6,10 @@
 
 #include "cli/cli.h"
 
-/* Strict decimal: digits only, no sign, no spaces, within [min, max]. */
+/*
+ * Strict decimal: digits only, no sign, no spaces, within [min, max].  A
+ * leading zero is -EDOM: is 010 ten, or eight as C reads it?
+ */
 static int parse_decimal(const char *s, long long min, long long max, long long *out)
 {
 	char *end;
@@ -18,6 +21,8 @@ static int parse_decimal(const char *s, long long min, long long max, long long 
 	v = strtoll(s, &end, 10);
 	if (*end)
 		return -EINVAL;
+	if (s[0] == '0' && s[1])
+		return -EDOM;
 	if (errno == ERANGE || v < min || v > max)
 		return -ERANGE;
 	*out = v;

@@ -49,7 +49,7 @@ int cmd_sweep(const struct options *opt);
  */
 int run_lock_take(bool exclusive);
 
-/* Argument parsers; each returns 0 or -EINVAL/-ERANGE. */
+/* Argument parsers; each returns 0 or -EINVAL/-ERANGE (-EDOM: a leading zero). */
 int parse_pid(const char *s, pid_t *pid);
 int parse_fd(const char *s, int *fd);
 int parse_port(const char *s, int *port);

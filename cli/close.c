@@ -18,6 +18,7 @@
 #include "common/diag.h"
 #include "injector/injector.h"
 #include "scan/fdtable.h"
+#include "scan/proc.h"
 #include "scan/sockdiag.h"
 
 static const char *const std_names[] = { "stdin", "stdout", "stderr" };
@@ -28,8 +29,35 @@ static void refuse(struct op_target *t, const char *why)
 	snprintf(t->why, sizeof(t->why), "%s", why);
 }
 
-/* fds 0-2 and live TCP connections are almost never what the user meant. */
-static void apply_guard_rails(const struct options *opt, struct op_target *t)
+/*
+ * Is pid the init of a pid namespace: the host's (a panic if it dies) or a
+ * container's (all of the container dies with it)?  Its own number there,
+ * the last of NSpid, is 1.
+ */
+static bool is_ns_init(pid_t pid)
+{
+	char *status, *line, *last;
+	size_t len;
+	bool init;
+
+	if (pid == 1)
+		return true;
+	if (proc_read_all(&status, &len, "%d/status", pid))
+		return false;
+	line = strstr(status, "\nNSpid:");
+	if (line)
+		*strchrnul(line + 1, '\n') = '\0';
+	last = line ? strrchr(line, '\t') : NULL;
+	init = last && !strcmp(last + 1, "1");
+	free(status);
+	return init;
+}
+
+/*
+ * fds 0-2 and live TCP connections are almost never what the user meant;
+ * in a namespace's init, only a CLOSE-WAIT socket is worth its risk.
+ */
+static void apply_guard_rails(const struct options *opt, struct op_target *t, bool ns_init)
 {
 	char why[sizeof(t->why)];
 
@@ -44,6 +72,9 @@ static void apply_guard_rails(const struct options *opt, struct op_target *t)
 			 "use --force to %s it", tcp_state_name(t->desc.tcp.state),
 			 opt->method->verb);
 		refuse(t, why);
+	} else if (ns_init && t->desc.kind != FDK_TCP) {
+		refuse(t, "the process is pid 1 of its pid namespace, which dies with it; "
+		       "only CLOSE-WAIT sockets are closed there without --force");
 	}
 }
 
@@ -94,7 +125,7 @@ static int describe_targets(const struct options *opt, const struct target_info 
 			    struct op_target *targets, struct sockdiag *diags)
 {
 	struct tcp_table table = { 0 };
-	bool need_tables = false;
+	bool need_tables = false, ns_init;
 	size_t i;
 	int ret;
 
@@ -122,10 +153,11 @@ static int describe_targets(const struct options *opt, const struct target_info 
 				fd_match_tcp(&targets[i].desc, &table);
 		tcp_table_free(&table);
 	}
+	ns_init = !opt->force && is_ns_init(ti->pid);
 	for (i = 0; i < opt->nfds; i++) {
 		struct op_target *t = &targets[i];
 
-		apply_guard_rails(opt, t);
+		apply_guard_rails(opt, t, ns_init);
 		refuse_non_tcp(opt, t);
 		if (!opt->force && t->desc.kind == FDK_TCP)
 			t->require_state = TCPS_CLOSE_WAIT;

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # fdclose PID FD... when it cannot or must not act: each case exits 1 (2 for
-# usage errors) with an actionable message that names the pid (and the fd
-# where one is at fault), and the target is left untouched: not traced, its
-# fds as they were, and its own check passes.
+# usage errors, in one line) with an actionable message that names the pid
+# (and the fd where one is at fault), and the target is left untouched: not
+# traced, its fds as they were, and its own check passes.  t_bad_input has
+# the malformed command lines.
 #
 # The fixtures that must not even be stopped park in epoll_wait without
 # --eintr-ok: any PTRACE_INTERRUPT makes epoll_wait fail with EINTR, which
@@ -66,7 +67,8 @@ log "usage errors"
 # Each: what the message must name, then the arguments.
 while IFS='|' read -r re args; do
 	# shellcheck disable=SC2086 # word splitting wanted
-	refused_ok 2 "$re.*"$'\n'"usage: fdclose" "usage error ($args)" "$FDCLOSE" $args
+	refused_ok 2 "$re.*; see fdclose --help$" "usage error ($args)" "$FDCLOSE" $args
+	assert_eq 1 "$(wc -l <"$ERR")" "usage error ($args): lines on stderr"
 done <<EOF_USAGE
 missing PID|
 missing FD|$gpid
@@ -81,9 +83,9 @@ FD.*'6x'|$gpid 6x
 --timeout.*'2h'|--timeout 2h $gpid $gcw
 bogus|--bogus $gpid $gcw
 EOF_USAGE
-refused_ok 2 "--timeout.*"$'\n'"usage: fdclose" "usage error (--timeout '')" "$FDCLOSE" --timeout "" "$gpid" "$gcw"
-refused_ok 2 "timeout.*"$'\n'"usage: fdclose" "usage error (--timeout last)" "$FDCLOSE" "$gpid" "$gcw" --timeout
-refused_ok 2 "PID.*"$'\n'"usage: fdclose" "usage error (empty PID)" "$FDCLOSE" "" "$gcw"
+refused_ok 2 "--timeout.*; see fdclose --help$" "usage error (--timeout '')" "$FDCLOSE" --timeout "" "$gpid" "$gcw"
+refused_ok 2 "timeout.*; see fdclose --help$" "usage error (--timeout last)" "$FDCLOSE" "$gpid" "$gcw" --timeout
+refused_ok 2 "PID.*; see fdclose --help$" "usage error (empty PID)" "$FDCLOSE" "" "$gcw"
 untouched g "$glinks"
 
 # ---------------------------------------------------------------- no such process
