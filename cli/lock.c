@@ -8,6 +8,7 @@
  * names the holder.  --list and --dry-run change nothing and take no lock.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <string.h>
@@ -35,13 +36,20 @@ static int open_lock_file(void)
 	return fd < 0 ? -errno : fd;
 }
 
-static pid_t lock_holder(int fd, short type)
+/*
+ * "pid 4711", or where the holder's pid has no number in our pid namespace
+ * (the kernel then says 0: a run in a container, or in another's), so.
+ */
+static void lock_holder(int fd, short type, char *buf, size_t size)
 {
 	struct flock fl = { .l_type = type, .l_whence = SEEK_SET };
 
 	if (fcntl(fd, F_GETLK, &fl) || fl.l_type == F_UNLCK)
-		return 0;
-	return fl.l_pid;
+		snprintf(buf, size, "gone by now");
+	else if (fl.l_pid > 0)
+		snprintf(buf, size, "pid %d", (int)fl.l_pid);
+	else
+		snprintf(buf, size, "in another pid namespace");
 }
 
 int run_lock_take(bool exclusive)
@@ -51,7 +59,7 @@ int run_lock_take(bool exclusive)
 	long long deadline = clock_now_ns() + LOCK_WAIT_NS;
 	bool said = false;
 	int fd = open_lock_file();
-	pid_t holder;
+	char holder[64];
 
 	if (fd < 0) {
 		pr_verbose("no lock against a second fdclose: cannot create %s: %s",
@@ -64,16 +72,16 @@ int run_lock_take(bool exclusive)
 			close(fd);
 			return 0;
 		}
-		holder = lock_holder(fd, fl.l_type);
+		lock_holder(fd, fl.l_type, holder, sizeof(holder));
 		if (clock_now_ns() > deadline) {
-			pr_err("another fdclose (pid %d) is still at work after %lld s; "
+			pr_err("another fdclose (%s) is still at work after %lld s; "
 			       "nothing was done: try again when it has finished",
-			       (int)holder, LOCK_WAIT_NS / 1000000000LL);
+			       holder, LOCK_WAIT_NS / 1000000000LL);
 			close(fd);
 			return -EBUSY;
 		}
 		if (!said)
-			pr_warn("waiting for another fdclose (pid %d) to finish", (int)holder);
+			pr_warn("waiting for another fdclose (%s) to finish", holder);
 		said = true;
 		nanosleep(&poll, NULL);
 	}
