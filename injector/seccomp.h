@@ -69,8 +69,10 @@ uint32_t seccomp_verdict_action(uint32_t verdict);
 
 /*
  * Returns true when a syscall with that verdict runs in the target: ALLOW
- * or LOG.  ERRNO fails it, TRAP raises SIGSYS, KILL kills, TRACE and
- * USER_NOTIF hand it to another process.
+ * or LOG.  ERRNO skips it and returns -data (ERRNO with data 0 returns 0:
+ * a close that "succeeds" without closing), TRAP raises SIGSYS, KILL kills,
+ * TRACE stops for the tracer (fdclose itself, which unless it asked for
+ * PTRACE_O_TRACESECCOMP gets -ENOSYS), USER_NOTIF waits on a supervisor.
  */
 bool seccomp_verdict_allows(uint32_t verdict);
 
