@@ -8,6 +8,7 @@
 #include "cli/job.h"
 #include "common/diag.h"
 #include "injector/injector.h"
+#include "injector/seccomp.h"
 #include "scan/fdtable.h"
 
 int job_admit(const struct options *opt, struct job *job, char *why, size_t size)
@@ -59,6 +60,55 @@ static void audit_job(const struct options *opt, const struct job *job)
 		audit_target(opt->method, &job->ti, &job->targets[i]);
 }
 
+/* What the filter's answer would have done to the target. */
+static const char *seccomp_consequence(uint32_t verdict)
+{
+	switch (seccomp_verdict_action(verdict)) {
+	case SECCOMP_RET_KILL_PROCESS:
+	case SECCOMP_RET_KILL_THREAD:
+		return "that would kill it";
+	case SECCOMP_RET_TRAP:
+		return "the SIGSYS would kill it unless it handles that signal";
+	case SECCOMP_RET_ERRNO:
+		return "the call would fail without running";
+	default:
+		return "the call would go to its supervisor instead of running";
+	}
+}
+
+static void explain_seccomp(const struct job *job, int err)
+{
+	const struct seccomp_denial *d = &job->stats.denied;
+	char verdict[64];
+
+	if (err == -EDOM) {
+		seccomp_verdict_describe(d->verdict, verdict, sizeof(verdict));
+		pr_err("pid %d (%s): its seccomp filter answers %s(%lld) with %s, and %s: "
+		       "fdclose did not inject it (each fd's line says what was done); "
+		       "--method=shutdown injects nothing", job->pid, job->ti.comm,
+		       rsyscall_name(d->sys), (long long)d->args[0], verdict,
+		       seccomp_consequence(d->verdict));
+		return;
+	}
+	pr_err("pid %d (%s) runs under a seccomp filter that fdclose cannot read (%s; "
+	       "that needs CAP_SYS_ADMIN and a kernel with CONFIG_CHECKPOINT_RESTORE), so "
+	       "it cannot tell whether an injected syscall would kill it; nothing was done: "
+	       "--method=shutdown injects nothing, and with PID FD... --force injects "
+	       "anyway", job->pid, job->ti.comm, strerror(-job->stats.filters_unread));
+}
+
+static void explain(const struct job *job, int err)
+{
+	if (err == -EDOM || err == -ENOMSG)
+		explain_seccomp(job, err);
+	else
+		target_explain(&job->ti, err);
+	if (job->stats.sigsys_swallowed)
+		pr_warn("pid %d (%s): an injected syscall raised SIGSYS under the process's "
+			"seccomp filter; fdclose took the signal back, so it was not delivered",
+			job->pid, job->ti.comm);
+}
+
 void job_act(const struct options *opt, struct job *job)
 {
 	struct op_params params = {
@@ -67,6 +117,8 @@ void job_act(const struct options *opt, struct job *job)
 		/* The loop's own syscalls would run under a seccomp filter too. */
 		.bulk_allowed = job->ti.seccomp == 0,
 		.threads = job->ti.threads,
+		.seccomp_filtered = job->ti.seccomp == 2,
+		.force_unchecked = opt->force,
 	};
 	sigset_t held;
 	int ret;
@@ -80,8 +132,8 @@ void job_act(const struct options *opt, struct job *job)
 	signals_hold(&held);
 	ret = opt->method->run(job->pid, job->ti.fd_task, job->targets, job->n, &params,
 			       &job->stats);
-	if (ret)
-		target_explain(&job->ti, ret);
+	if (ret || job->stats.sigsys_swallowed)
+		explain(job, ret);
 	if (proc_count_fds(job->ti.fd_task, &job->fds_after))
 		job->fds_after = SIZE_MAX;
 	audit_job(opt, job);

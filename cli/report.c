@@ -45,6 +45,12 @@ static void reason(const struct method *m, const struct op_target *t, char *buf,
 			 "the placeholder needs two free fds; --method=close frees the number");
 	} else if (t->error == -ENOSYS && m == &method_shutdown) {
 		snprintf(buf, size, "not shut down: this kernel has no pidfd_getfd");
+	} else if (t->error == -EDOM) {
+		snprintf(buf, size, "not %s: the process's seccomp filter would not let the "
+			 "syscall run", m->done);
+	} else if (t->error == -ENOMSG) {
+		snprintf(buf, size, "not %s: the process's seccomp filter cannot be read",
+			 m->done);
 	} else if (t->error == -EXDEV) {
 		snprintf(buf, size, "not %s: the process's main thread has exited", m->done);
 	} else if (t->result == OP_FAILED || t->result == OP_PENDING) {

@@ -42,6 +42,15 @@ enum sched_boost {
 	BOOST_NICE,
 };
 
+struct seccomp_filters;
+
+/* A syscall the target's seccomp filter would not let run. */
+struct seccomp_denial {
+	enum arch_sysno sys;
+	uint64_t args[6];
+	uint32_t verdict;	/* SECCOMP_RET_* and its data */
+};
+
 struct frozen {
 	pid_t pid;
 	unsigned int timeout_ms;
@@ -63,6 +72,16 @@ struct frozen {
 	 */
 	bool bulk_allowed;
 	bool scratch_left;
+	/*
+	 * The worker's seccomp filters: rsyscall() runs each syscall through
+	 * them first and injects none they would not let run.  NULL: no
+	 * filter, or (sigsys_watch) filters that could not be read, and a
+	 * SIGSYS an injected syscall raises is then swallowed.
+	 */
+	const struct seccomp_filters *filters;
+	bool sigsys_watch;
+	struct seccomp_denial denied;	/* why rsyscall() returned -EDOM */
+	bool sigsys_swallowed;
 	/* fdclose's own scheduling, raised for the window and put back. */
 	enum sched_boost sched_boosted;
 	int sched_policy;
@@ -87,7 +106,9 @@ int freeze(struct frozen *fz, pid_t pid, unsigned int timeout_ms);
  * Runs syscall sys(args) in the frozen process, numbered for the worker
  * thread's personality.  Returns 0 when the syscall
  * ran, with its return value (-errno included) in *result; or -errno when
- * the injection itself failed, in which case *result is untouched.
+ * the injection itself failed, in which case *result is untouched: -EDOM
+ * when fz->filters would not let it run (fz->denied says how; nothing was
+ * injected).
  */
 int rsyscall(struct frozen *fz, enum arch_sysno sys, const uint64_t args[6],
 	     int64_t *result);
@@ -126,6 +147,13 @@ int rreplace_many(struct frozen *fz, const int *fds, const bool *cloexec, int *r
 int placeholder_release(struct frozen *fz, struct placeholder *ph);
 /* Puts everything back and detaches; returns 0 or the first -errno met. */
 int thaw(struct frozen *fz);
+/* "close", "dup3", ...: the name of a syscall fdclose injects. */
+const char *rsyscall_name(enum arch_sysno sys);
+/*
+ * 0 when fz->filters let sys(args) run in the worker, else -EDOM with
+ * fz->denied filled: the check rsyscall() makes, for a plan made ahead.
+ */
+int rsyscall_allowed(struct frozen *fz, enum arch_sysno sys, const uint64_t args[6]);
 /*
  * fdclose holds SIGINT, SIGTERM, SIGHUP and SIGQUIT while a target is
  * frozen, so they take effect only once it is restored, and the stop

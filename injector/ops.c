@@ -8,6 +8,7 @@
  * fdclose drops its own, after the target runs again.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/kcmp.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -25,6 +26,8 @@
 #include "injector/injector.h"
 #include "injector/internal.h"
 #include "injector/ops.h"
+#include "injector/seccomp.h"
+#include "scan/proc.h"
 
 /* The first window's size; later ones are scaled to fill max_pause_us. */
 #define FIRST_BATCH 1024
@@ -166,6 +169,35 @@ static void settle_unknown(struct batch *b)
 	}
 }
 
+/*
+ * Every syscall the window will inject, through the target's filters before
+ * the first one runs.  The numbers replace's placeholder will get are not
+ * known yet: 0 stands for them here, and rsyscall() checks each call again
+ * with its real arguments.
+ */
+static int plan_allowed(struct frozen *fz, enum window_act act, const int *fds, size_t n)
+{
+	uint64_t args[6] = { 0 };
+	size_t i;
+	int ret = 0;
+
+	if (!fz->filters)
+		return 0;
+	if (act == ACT_REPLACE) {
+		args[1] = O_CLOEXEC;
+		ret = rsyscall_allowed(fz, SYSNO_PIPE2, args);
+		args[1] = 0;
+		if (!ret)
+			ret = rsyscall_allowed(fz, SYSNO_CLOSE, args);
+	}
+	for (i = 0; i < n && !ret; i++) {
+		args[0] = act == ACT_REPLACE ? 0 : (uint64_t)fds[i];
+		args[1] = act == ACT_REPLACE ? (uint64_t)fds[i] : 0;
+		ret = rsyscall_allowed(fz, act == ACT_REPLACE ? SYSNO_DUP3 : SYSNO_CLOSE, args);
+	}
+	return ret;
+}
+
 static int act_verified(struct frozen *fz, struct batch *b)
 {
 	int *fds = malloc(b->n * sizeof(*fds));
@@ -193,15 +225,19 @@ static int act_verified(struct frozen *fz, struct batch *b)
 		cloexec[k] = t->cloexec;
 		which[k++] = i;
 	}
-	if (!k)
-		ret = 0;
-	else if (b->act == ACT_REPLACE)
+	ret = k ? plan_allowed(fz, b->act, fds, k) : 0;
+	if (ret)
+		k = 0;	/* nothing injected: the targets stay pending */
+	else if (k && b->act == ACT_REPLACE)
 		ret = rreplace_many(fz, fds, cloexec, results, k, b->ph);
-	else
+	else if (k)
 		ret = rclose_many(fz, fds, results, k);
 	for (i = 0; i < k; i++) {
 		struct op_target *t = &b->targets[which[i]];
 
+		/* The filter stopped the injection before this one: never tried. */
+		if (ret == -EDOM && results[i] == -ECANCELED)
+			continue;
 		/* Linux releases the fd even when close reports EINTR. */
 		if (results[i] == 0 || results[i] == -EINTR) {
 			t->result = OP_DONE;
@@ -267,9 +303,54 @@ static int freeze_with_worker(struct frozen *fz, pid_t pid, const struct op_para
 	}
 }
 
+/* The seccomp mode of one thread, from its own status: 0 none, 1 strict, 2 filter. */
+static int thread_seccomp(pid_t pid, pid_t tid)
+{
+	const char *field;
+	char *status;
+	size_t len;
+	int mode = -1;
+
+	if (proc_read_all(&status, &len, "%d/task/%d/status", pid, tid))
+		return -1;
+	field = strstr(status, "\nSeccomp:\t");
+	if (field)
+		mode = atoi(field + 10);
+	free(status);
+	return mode;
+}
+
+/*
+ * The worker's filters, read while every thread is stopped, so that one
+ * added to all of them meanwhile (TSYNC) cannot slip in.  Filters are per
+ * thread: the worker's are the ones its injected syscalls meet.
+ */
+static int load_filters(struct frozen *fz, struct seccomp_filters *f, const struct op_params *p,
+			struct op_stats *stats)
+{
+	int ret;
+
+	if (!p->seccomp_filtered)
+		return 0;
+	ret = seccomp_filters_read(fz->worker->tid, f);
+	if (!ret) {
+		fz->filters = f;
+		return 0;
+	}
+	/* -EINVAL is also a thread that has no filter of its own. */
+	if (ret == -EINVAL && thread_seccomp(fz->pid, fz->worker->tid) == 0)
+		return 0;
+	stats->filters_unread = ret;
+	if (!p->force_unchecked)
+		return -ENOMSG;
+	fz->sigsys_watch = true;
+	return 0;
+}
+
 static int run_window(pid_t pid, struct batch *b, const struct op_params *p,
 		      struct op_stats *stats)
 {
+	struct seccomp_filters filters = { 0 };
 	struct frozen fz;
 	int ret, thaw_ret;
 
@@ -281,17 +362,23 @@ static int run_window(pid_t pid, struct batch *b, const struct op_params *p,
 		evidence_print(&fz);
 		stats->evidence_printed = true;
 	}
-	ret = act_verified(&fz, b);
+	ret = load_filters(&fz, &filters, p, stats);
+	if (!ret)
+		ret = act_verified(&fz, b);
 	if (b->act == ACT_REPLACE && (b->last || ret) && ret != -ESRCH) {
 		int release_ret = placeholder_release(&fz, b->ph);
 
 		ret = ret ? ret : release_ret;
 	}
 	stats->injections += fz.injections;
+	stats->sigsys_swallowed |= fz.sigsys_swallowed;
+	if (ret == -EDOM)
+		stats->denied = fz.denied;
 	if (fz.scratch_left)
 		pr_warn("pid %d: fdclose was away too long, so its close loop put its thread "
 			"back by itself; a few pages it mapped stay in the process", pid);
 	thaw_ret = thaw_counted(&fz, stats);
+	seccomp_filters_free(&filters);
 	settle_unknown(b);
 	return ret ? ret : thaw_ret;
 }

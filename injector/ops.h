@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "injector/injector.h"
 #include "scan/fdinfo.h"
 
 /* Method-neutral: what the words are comes from the method (cli/method.c). */
@@ -48,6 +49,13 @@ struct op_params {
 	 */
 	bool bulk_allowed;
 	unsigned int threads;		/* of the target, from /proc; 0 unknown */
+	/*
+	 * The target runs under a seccomp filter (Seccomp: 2): each injected
+	 * syscall is first run through the worker's filters.  Filters that
+	 * cannot be read refuse the target, unless force_unchecked.
+	 */
+	bool seccomp_filtered;
+	bool force_unchecked;
 };
 
 struct op_stats {
@@ -58,6 +66,9 @@ struct op_stats {
 	size_t injections;
 	long long last_window_us;	/* the latest window that did the work */
 	bool evidence_printed;		/* -v: the worker's evidence, once */
+	struct seccomp_denial denied;	/* after -EDOM: what the filter said */
+	int filters_unread;		/* -errno: the filters could not be read */
+	bool sigsys_swallowed;		/* an injected syscall raised SIGSYS */
 };
 
 /*
@@ -69,7 +80,11 @@ struct op_stats {
  * ops_close() closes each fd inside pid, in as few frozen windows as
  * max_pause_us allows.  -ERANGE: max_pause_us cannot be kept, because
  * freezing the process alone takes longer (said before anything is done
- * when its thread count shows it).
+ * when its thread count shows it).  For it and ops_replace(): -EDOM, the
+ * target's seccomp filter would fail, trap or kill an injected syscall
+ * (stats->denied says which and how; nothing was injected where the plan
+ * showed it); -ENOMSG, the target has a filter that could not be read
+ * (stats->filters_unread says why) and force_unchecked was not given.
  */
 int ops_close(pid_t pid, pid_t fd_task, struct op_target *targets, size_t n,
 	      const struct op_params *params, struct op_stats *stats);

@@ -11,14 +11,19 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 
 #include "common/diag.h"
 #include "injector/internal.h"
+#include "injector/seccomp.h"
+#include "scan/proc.h"
 
 #define SYSCALL_STOP (SIGTRAP | 0x80)	/* with PTRACE_O_TRACESYSGOOD */
+/* si_code of a SIGSYS that a seccomp filter raised (include/uapi/asm-generic/siginfo.h). */
+#define SIGSYS_FROM_SECCOMP 1
 
 /*
  * A thread already in a syscall offers its own instruction: prefer it.
@@ -159,6 +164,89 @@ static int run_to_syscall_stop(struct frozen *fz)
 	}
 }
 
+const char *rsyscall_name(enum arch_sysno sys)
+{
+	static const char *const names[SYSNO_COUNT] = {
+		[SYSNO_CLOSE] = "close", [SYSNO_DUP3] = "dup3", [SYSNO_FCNTL] = "fcntl",
+		[SYSNO_SHUTDOWN] = "shutdown", [SYSNO_MMAP] = "mmap", [SYSNO_MUNMAP] = "munmap",
+		[SYSNO_MPROTECT] = "mprotect", [SYSNO_RESTART_SYSCALL] = "restart_syscall",
+		[SYSNO_PIPE2] = "pipe2",
+	};
+
+	return sys < SYSNO_COUNT && names[sys] ? names[sys] : "?";
+}
+
+/*
+ * The filter sees what the kernel would show it at the syscall's entry:
+ * the number and arguments in the registers, and the address right after
+ * the syscall instruction.
+ */
+int rsyscall_allowed(struct frozen *fz, enum arch_sysno sys, const uint64_t args[6])
+{
+	struct seccomp_data d;
+	uint32_t verdict;
+
+	if (!fz->filters)
+		return 0;
+	seccomp_data_fill(&d, fz->arch->audit_arch, fz->arch->sysno[sys],
+			  fz->site + fz->arch->syscall_insn_len, args);
+	verdict = seccomp_verdict(fz->filters, &d);
+	if (seccomp_verdict_allows(verdict))
+		return 0;
+	fz->denied.sys = sys;
+	memcpy(fz->denied.args, args, sizeof(fz->denied.args));
+	fz->denied.verdict = verdict;
+	return -EDOM;
+}
+
+/* Bit of SIGSYS in a "SigPnd:" or "ShdPnd:" mask of /proc/TID/status. */
+static bool sigsys_pending(pid_t tid)
+{
+	unsigned long long mask = 0;
+	const char *field;
+	char *status;
+	size_t len;
+	bool pending = false;
+
+	if (proc_read_all(&status, &len, "%d/status", tid))
+		return false;
+	for (field = status; (field = strstr(field, "Pnd:\t")); field += 5) {
+		mask = strtoull(field + 5, NULL, 16);
+		pending |= mask & (1ULL << (SIGSYS - 1));
+	}
+	free(status);
+	return pending;
+}
+
+/*
+ * Filters that could not be read let through a syscall they trap: the
+ * kernel then forces a SIGSYS, which would kill the target at thaw.  The
+ * worker stops for it before it could return to user space; it is not
+ * delivered, and it is said.
+ */
+static int swallow_sigsys(struct frozen *fz)
+{
+	siginfo_t si;
+	int status, ret;
+
+	if (!sigsys_pending(fz->worker->tid))
+		return 0;
+	for (;;) {
+		ret = worker_resume(fz, PTRACE_SYSCALL, &status);
+		if (ret)
+			return ret;
+		if (WSTOPSIG(status) == SIGSYS && status >> 16 == 0 &&
+		    !ptrace(PTRACE_GETSIGINFO, fz->worker->tid, NULL, &si) &&
+		    si.si_code == SIGSYS_FROM_SECCOMP)
+			break;
+		/* Anything else on the way (a SIGSTOP) waits for thaw, as in run_to_syscall_stop. */
+		if (status >> 16 == 0 && WSTOPSIG(status) == SIGSTOP)
+			fz->stop_after_thaw = true;
+	}
+	fz->sigsys_swallowed = true;
+	return 0;
+}
+
 int rsyscall(struct frozen *fz, enum arch_sysno sys, const uint64_t args[6],
 	     int64_t *result)
 {
@@ -174,6 +262,9 @@ int rsyscall(struct frozen *fz, enum arch_sysno sys, const uint64_t args[6],
 	nr = fz->arch->sysno[sys];
 	if (nr < 0)
 		return -ENOSYS;
+	ret = rsyscall_allowed(fz, sys, args);
+	if (ret)
+		return ret;
 	regs = fz->worker->regs;
 	fz->arch->set_syscall(&regs, fz->site, nr, args);
 	ret = worker_enter(fz);
@@ -185,6 +276,8 @@ int rsyscall(struct frozen *fz, enum arch_sysno sys, const uint64_t args[6],
 		ret = run_to_syscall_stop(fz);		/* exit */
 	if (!ret)
 		ret = regs_get(fz->worker->tid, &regs);
+	if (!ret && fz->sigsys_watch)
+		ret = swallow_sigsys(fz);
 	if (ret == -ESRCH)
 		return ret;	/* the worker died: nothing to put back */
 	leave_ret = worker_leave(fz);
