@@ -217,7 +217,9 @@ static void explain_eperm(const struct target_info *ti)
 
 	if (scope == 3) {
 		pr_err("pid %d (%s): ptrace is disabled on this host "
-		       "(kernel.yama.ptrace_scope=3, until reboot)", ti->pid, ti->comm);
+		       "(kernel.yama.ptrace_scope=3, until reboot), and pidfd_getfd with it: "
+		       "no method of fdclose can work; only ss -K (SOCK_DESTROY) can end "
+		       "these connections from outside", ti->pid, ti->comm);
 	} else if (!cap && ti->uid != getuid()) {
 		pr_err("pid %d (%s) belongs to uid %u and fdclose runs as uid %u: "
 		       "run it as root or with CAP_SYS_PTRACE", ti->pid, ti->comm,
@@ -242,6 +244,14 @@ void target_explain(const struct target_info *ti, int err)
 	switch (err) {
 	case -EPERM:
 		explain_eperm(ti);
+		break;
+	case -EACCES:
+		/* Yama and capabilities say EPERM; AppArmor and SELinux say EACCES. */
+		pr_err("pid %d (%s): a security module (AppArmor, SELinux) denies fdclose "
+		       "ptrace access to it (EACCES; its denial is in the kernel or audit "
+		       "log); pidfd_getfd is denied with it, so no method of fdclose can "
+		       "work: allow ptrace for fdclose in the policy, or end the connections "
+		       "with ss -K (SOCK_DESTROY)", ti->pid, ti->comm);
 		break;
 	case -ESRCH:
 		pr_err("pid %d (%s) exited", ti->pid, ti->comm);
