@@ -47,3 +47,26 @@ for filter in "kill tgkill" "errno tgkill" "kill ppoll,rt_sigprocmask" \
 	assert_fds "$name" "$(all_gone "$name")"
 	log "'$filter': $N fds closed one by one, target intact"
 done
+
+# No executable memory and many fds: every window's loop is refused, and
+# each falls back within itself; all 2,000 closed.
+fx_start_prog big "$IT_TMP" "$SECCOMPEXEC" mdwe - -- "$CWFIX" --mode read --closewait 2000
+pid=$(fx_pid big)
+wait_parked big
+masks=$(sigmasks big)
+# shellcheck disable=SC2046 # one fd per word
+run_capture timeout 60 "$FDCLOSE" -v --no-syslog "$pid" $(fx_field big closewait)
+[ "$RC" = 0 ] || fail "fdclose of 2,000 fds under PR_SET_MDWE exited $RC:"$'\n'"$(tail -5 "$ERR")"
+assert_eq 2000 "$(grep -c "^closed fd [0-9]* in pid $pid (cwfix)" "$OUT")" "closed lines, 2,000 fds under PR_SET_MDWE"
+grep -q "pid $pid: no executable memory for the close loop" "$ERR" ||
+	fail "under PR_SET_MDWE fdclose did not fall back from the loop:"$'\n'"$(tail -5 "$ERR")"
+assert_untraced big
+assert_eq "$masks" "$(sigmasks big)" "signal masks, 2,000 fds under PR_SET_MDWE"
+wait_parked big 2
+assert_intact big
+# (Its "fds" reply would be longer than a control reply may be: look from outside.)
+left=0
+for fd in $(fx_field big closewait); do
+	[ -e "/proc/$pid/fd/$fd" ] && left=$((left + 1))
+done
+assert_eq 0 "$left" "CLOSE_WAIT fds of big still open"
