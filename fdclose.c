@@ -26,7 +26,8 @@
 static const char usage_text[] =
 	"usage: fdclose [-n] [-f] [-j] [-m METHOD] [-t DURATION] PID FD...\n"
 	"       fdclose -a [-n] [-j] [-m METHOD] [FILTER]... [--settle DURATION] [--include-dead]\n"
-	"       fdclose -l [-j] [FILTER]...\n";
+	"       fdclose -l [-j] [FILTER]...\n"
+	"       fdclose --backtrace [-j] PID\n";
 
 static const char help_text[] =
 	"Close file descriptors inside a running process, without gdb.\n"
@@ -46,6 +47,7 @@ static const char help_text[] =
 	"  -j, --json               print JSON Lines, one object per fd\n"
 	"      --settle DURATION    scan twice DURATION apart; act on sockets seen both times\n"
 	"      --include-dead       also close TCP socket fds found in no table (dead)\n"
+	"      --backtrace          first show each thread's stack and instruction\n"
 	"  -t, --timeout DURATION   deadline for each wait on the target (default 2s)\n"
 	"      --max-pause DURATION bound on each time a process is frozen (default 20ms)\n"
 	"      --no-syslog          do not write what was changed to syslog\n"
@@ -75,6 +77,7 @@ enum {
 	OPT_REMOTE,
 	OPT_COMM,
 	OPT_UID,
+	OPT_BACKTRACE,
 };
 
 static const struct option long_options[] = {
@@ -86,6 +89,7 @@ static const struct option long_options[] = {
 	{ "json", no_argument, NULL, 'j' },
 	{ "settle", required_argument, NULL, OPT_SETTLE },
 	{ "include-dead", no_argument, NULL, OPT_INCLUDE_DEAD },
+	{ "backtrace", no_argument, NULL, OPT_BACKTRACE },
 	{ "timeout", required_argument, NULL, 't' },
 	{ "max-pause", required_argument, NULL, OPT_MAX_PAUSE },
 	{ "no-syslog", no_argument, NULL, OPT_NO_SYSLOG },
@@ -307,6 +311,7 @@ static void parse_option(struct options *opt, int c, enum command *cmd, int *ncm
 						       "1ms to 1h");
 		break;
 	case OPT_INCLUDE_DEAD: opt->include_dead = true; break;
+	case OPT_BACKTRACE: opt->backtrace = true; break;
 	case 't':
 		opt->timeout_ms = (unsigned int)(parse_duration_option("--timeout", optarg, 1000,
 				3600000000LL, "1ms to 1h") / 1000);
@@ -338,6 +343,10 @@ static void parse_close_operands(struct options *opt, int argc, char **argv)
 	if (ret)
 		usage_error("PID must be a process id, not '%s'%s", shown(argv[0]),
 			    number_hint(ret));
+	if (argc < 2 && opt->backtrace) {
+		opt->cmd = CMD_BACKTRACE;
+		return;
+	}
 	if (argc < 2)
 		usage_error("%s", "missing FD after PID");
 	opt->nfds = (size_t)(argc - 1);
@@ -360,6 +369,8 @@ static void check_combinations(const struct options *opt, int argc, char **argv)
 	if (opt->cmd != CMD_CLOSE && optind < argc)
 		usage_error("--list and --all-closewait take no operands, but got '%s'",
 			    shown(argv[optind]));
+	if (opt->cmd == CMD_LIST && opt->backtrace)
+		usage_error("%s", "--backtrace goes with PID [FD...] and --all-closewait, not --list");
 	if (opt->cmd == CMD_LIST && (opt->dry_run || opt->force || opt->method))
 		usage_error("%s", "--list changes nothing: --dry-run, --force and --method "
 			    "do not apply");
@@ -393,6 +404,11 @@ static void parse_args(struct options *opt, int argc, char **argv)
 		usage_error("%s", "--verbose and --quiet exclude each other");
 	opt->cmd = cmd;
 	check_combinations(opt, argc, argv);
+	if (cmd == CMD_CLOSE)
+		parse_close_operands(opt, argc - optind, argv + optind);
+	if (opt->cmd == CMD_BACKTRACE && (opt->dry_run || opt->force || opt->method))
+		usage_error("%s", "--backtrace PID alone changes nothing: --dry-run, --force and "
+			    "--method do not apply (give FDs too to act on them)");
 	/*
 	 * An fd named by hand is closed, as gdb's recipe does.  A sweep ends
 	 * connections without freeing numbers: an event-loop server would give
@@ -400,8 +416,6 @@ static void parse_args(struct options *opt, int argc, char **argv)
 	 */
 	if (!opt->method)
 		opt->method = cmd == CMD_SWEEP ? &method_shutdown : &method_close;
-	if (cmd == CMD_CLOSE)
-		parse_close_operands(opt, argc - optind, argv + optind);
 }
 
 int main(int argc, char **argv)
@@ -410,9 +424,12 @@ int main(int argc, char **argv)
 
 	diag_set_progname(argv[0]);
 	parse_args(&opt, argc, argv);
-	if (opt.cmd != CMD_LIST && !opt.dry_run && run_lock_take(opt.cmd == CMD_SWEEP))
+	if (opt.cmd != CMD_LIST && opt.cmd != CMD_BACKTRACE && !opt.dry_run &&
+	    run_lock_take(opt.cmd == CMD_SWEEP))
 		return EXIT_FAILED;
 	switch (opt.cmd) {
+	case CMD_BACKTRACE:
+		return cmd_backtrace(&opt);
 	case CMD_LIST:
 		return cmd_list(&opt);
 	case CMD_CLOSE:

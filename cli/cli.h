@@ -19,6 +19,7 @@ enum command {
 	CMD_CLOSE,		/* fdclose PID FD... */
 	CMD_LIST,		/* fdclose --list */
 	CMD_SWEEP,		/* fdclose --all-closewait */
+	CMD_BACKTRACE,		/* fdclose --backtrace PID */
 };
 
 struct options {
@@ -29,6 +30,7 @@ struct options {
 	bool force;
 	bool filtered;		/* a filter option was given */
 	bool include_dead;
+	bool backtrace;		/* --backtrace: where each thread stood, first */
 	bool no_syslog;
 	long long settle_us;
 	unsigned int timeout_ms;
@@ -43,6 +45,7 @@ struct options {
 int cmd_list(const struct options *opt);
 int cmd_close(const struct options *opt);
 int cmd_sweep(const struct options *opt);
+int cmd_backtrace(const struct options *opt);
 /*
  * Waits (30 s at most) for the run lock, held until exit: exclusive for
  * --all-closewait, shared for runs by pid; 0, or -EBUSY when the wait ran out.

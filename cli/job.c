@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/audit.h"
+#include "cli/backtrace.h"
 #include "cli/job.h"
 #include "common/diag.h"
 #include "injector/injector.h"
@@ -44,6 +45,16 @@ void job_settle_all(struct job *job, enum op_result result, int err, const char 
 		t->error = err;
 		snprintf(t->why, sizeof(t->why), "%s", why);
 	}
+}
+
+static bool job_has_pending(const struct job *job)
+{
+	size_t i;
+
+	for (i = 0; i < job->n; i++)
+		if (job->targets[i].result == OP_PENDING)
+			return true;
+	return false;
 }
 
 static void after_act(const struct options *opt, struct job *job)
@@ -123,6 +134,9 @@ void job_act(const struct options *opt, struct job *job)
 	sigset_t held;
 	int ret;
 
+	/* The evidence first, in a window of its own: a failure to take it stops nothing. */
+	if (opt->backtrace && job_has_pending(job))
+		backtrace_take(opt, &job->ti);
 	if (opt->dry_run) {
 		job_settle_all(job, OP_WOULD, 0, "");
 		after_act(opt, job);

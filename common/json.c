@@ -137,13 +137,49 @@ static void put_string(struct json_line *j, const char *str)
 	put_mem(j, "\"", 1);
 }
 
+/* key NULL: an element of an array, which has no key. */
 static void put_key(struct json_line *j, const char *key)
 {
 	if (j->fields)
 		put_mem(j, ",", 1);
 	j->fields = true;
+	if (!key)
+		return;
 	put_string(j, key);
 	put_mem(j, ":", 1);
+}
+
+static void open_container(struct json_line *j, const char *key, const char *bracket)
+{
+	put_key(j, key);
+	put_str(j, bracket);
+	j->fields = false;
+}
+
+static void close_container(struct json_line *j, const char *bracket)
+{
+	put_str(j, bracket);
+	j->fields = true;
+}
+
+void json_array_begin(struct json_line *j, const char *key)
+{
+	open_container(j, key, "[");
+}
+
+void json_array_end(struct json_line *j)
+{
+	close_container(j, "]");
+}
+
+void json_object_begin(struct json_line *j, const char *key)
+{
+	open_container(j, key, "{");
+}
+
+void json_object_end(struct json_line *j)
+{
+	close_container(j, "}");
 }
 
 void json_begin(struct json_line *j)

@@ -47,6 +47,14 @@ void json_add_u64(struct json_line *j, const char *key, uint64_t val);
 void json_add_bool(struct json_line *j, const char *key, bool val);
 void json_add_null(struct json_line *j, const char *key);
 /* Closes the object and writes it with its newline in one fwrite; 0 or -errno. */
+/*
+ * Nested values: an array or an object under key, or, with key NULL, as an
+ * element of the array being written.  Each begin has its end.
+ */
+void json_array_begin(struct json_line *j, const char *key);
+void json_array_end(struct json_line *j);
+void json_object_begin(struct json_line *j, const char *key);
+void json_object_end(struct json_line *j);
 int json_end(struct json_line *j, FILE *out);
 void json_free(struct json_line *j);
 

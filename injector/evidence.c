@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <libunwind-ptrace.h>
@@ -8,6 +10,7 @@
 #include "common/diag.h"
 #include "injector/evidence.h"
 #include "injector/internal.h"
+#include "scan/proc.h"
 
 #define MAX_FRAMES 12
 
@@ -69,4 +72,155 @@ void evidence_print(const struct frozen *fz)
 		print_frames(w->tid);
 	else
 		pr_verbose("thread %d stack: not walked (%s frames)", w->tid, fz->arch->name);
+}
+
+/* One mapping of /proc/PID/maps that is backed by a file. */
+struct mapping {
+	uint64_t start, end, offset;
+	char path[160];
+};
+
+struct maps {
+	struct mapping *m;
+	size_t count;
+};
+
+static int maps_read(pid_t pid, struct maps *maps)
+{
+	char *text, *line, *save;
+	size_t len, cap = 0;
+	int ret;
+
+	maps->m = NULL;
+	maps->count = 0;
+	ret = proc_read_all(&text, &len, "%d/maps", pid);
+	if (ret)
+		return ret;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		struct mapping one = { 0 };
+		int path_at = 0;
+
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %*s %" SCNx64 " %*s %*s %n",
+			   &one.start, &one.end, &one.offset, &path_at) < 3 || !path_at ||
+		    line[path_at] != '/')
+			continue;
+		snprintf(one.path, sizeof(one.path), "%s", line + path_at);
+		if (maps->count == cap) {
+			struct mapping *bigger;
+
+			cap = cap ? 2 * cap : 64;
+			bigger = realloc(maps->m, cap * sizeof(*bigger));
+			if (!bigger) {
+				ret = -ENOMEM;
+				break;
+			}
+			maps->m = bigger;
+		}
+		maps->m[maps->count++] = one;
+	}
+	free(text);
+	return ret;
+}
+
+static void frame_module(const struct maps *maps, struct evidence_frame *f)
+{
+	size_t i;
+
+	for (i = 0; i < maps->count; i++) {
+		const struct mapping *m = &maps->m[i];
+
+		if (f->pc >= m->start && f->pc < m->end) {
+			snprintf(f->module, sizeof(f->module), "%s", m->path);
+			f->module_offset = f->pc - m->start + m->offset;
+			return;
+		}
+	}
+}
+
+static void walk_frames(pid_t tid, const struct maps *maps, struct thread_evidence *t)
+{
+	unw_addr_space_t as = unw_create_addr_space(&_UPT_accessors, 0);
+	unw_cursor_t cursor;
+	void *upt;
+
+	if (!as)
+		return;
+	upt = _UPT_create(tid);
+	if (!upt)
+		goto destroy_as;
+	if (unw_init_remote(&cursor, as, upt) < 0)
+		goto destroy_upt;
+	do {
+		struct evidence_frame *f = &t->frames[t->nframes];
+		unw_word_t ip = 0, off = 0;
+
+		unw_get_reg(&cursor, UNW_REG_IP, &ip);
+		f->pc = ip;
+		if (unw_get_proc_name(&cursor, f->function, sizeof(f->function), &off) < 0)
+			f->function[0] = '\0';
+		f->function_offset = off;
+		frame_module(maps, f);
+	} while (++t->nframes < EVIDENCE_FRAMES && unw_step(&cursor) > 0);
+destroy_upt:
+	_UPT_destroy(upt);
+destroy_as:
+	unw_destroy_addr_space(as);
+}
+
+static void thread_collect(const struct frozen *fz, pid_t tid, const struct maps *maps,
+			   struct thread_evidence *t)
+{
+	const struct arch_personality *arch;
+	struct arch_regs regs;
+	uint8_t code[16];
+
+	t->tid = tid;
+	t->syscall = -1;
+	if (regs_get(tid, &regs))
+		return;
+	arch = arch_personality_for(regs.len);
+	if (!arch)
+		return;
+	t->arch = arch->name;
+	t->pc = arch->get_pc(&regs);
+	t->syscall = arch->get_syscall_nr(&regs);
+	if (!remote_read(fz->pid, t->pc, code, sizeof(code)))
+		site_insn_text(arch, code, sizeof(code), t->pc, t->insn, sizeof(t->insn));
+	/* libunwind-ptrace unwinds the frames of its own build's ABI only. */
+	t->walked = arch == arch_native();
+	if (t->walked)
+		walk_frames(tid, maps, t);
+}
+
+int evidence_collect(const struct frozen *fz, struct evidence *ev)
+{
+	struct maps maps;
+	size_t i;
+	int ret;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->pid = fz->pid;
+	ev->threads = calloc(fz->count ? fz->count : 1, sizeof(*ev->threads));
+	if (!ev->threads)
+		return -ENOMEM;
+	ret = maps_read(fz->pid, &maps);
+	if (ret == -ENOMEM)
+		goto free_threads;
+	for (i = 0; i < fz->count; i++)
+		if (fz->threads[i].stop == STOP_EVENT || fz->threads[i].stop == STOP_SIGNAL)
+			thread_collect(fz, fz->threads[i].tid, &maps, &ev->threads[ev->count++]);
+	free(maps.m);
+	return 0;
+
+free_threads:
+	free(ev->threads);
+	ev->threads = NULL;
+	return ret;
+}
+
+void evidence_free(struct evidence *ev)
+{
+	free(ev->threads);
+	ev->threads = NULL;
+	ev->count = 0;
 }

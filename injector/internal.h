@@ -39,6 +39,9 @@ int site_find(struct frozen *fz);
 /* True when code starts with arch's syscall instruction, as capstone decodes it. */
 bool site_is_syscall(const struct arch_personality *arch, const uint8_t *code, size_t len,
 		     uint64_t addr);
+/* The instruction at the start of code, as capstone writes it ("syscall"); 0 or -errno. */
+int site_insn_text(const struct arch_personality *arch, const uint8_t *code, size_t len,
+		   uint64_t addr, char *buf, size_t size);
 /* Offset of a syscall instruction in an ELF image's executable segment, or -errno. */
 long site_scan_code(const struct arch_personality *arch, const uint8_t *img, size_t len);
 

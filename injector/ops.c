@@ -588,3 +588,23 @@ fail_all:
 	fail_pending(targets, n, ret);
 	return ret;
 }
+
+/*
+ * A window of its own, before any act: the stacks take about a millisecond
+ * a thread to walk, which the act's window must not carry.
+ */
+int ops_backtrace(pid_t pid, const struct op_params *p, struct evidence *ev)
+{
+	struct frozen fz;
+	int ret, thaw_ret;
+
+	ret = site_decoder_prepare(arch_native());
+	if (!ret)
+		ret = freeze(&fz, pid, p->timeout_ms);
+	if (ret)
+		return ret;
+	ret = evidence_collect(&fz, ev);
+	thaw_ret = thaw(&fz);
+	ev->frozen_us = frozen_us(&fz);
+	return ret ? ret : thaw_ret;
+}

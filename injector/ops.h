@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "injector/evidence.h"
 #include "injector/injector.h"
 #include "scan/fdinfo.h"
 
@@ -105,5 +106,11 @@ int ops_replace(pid_t pid, pid_t fd_task, struct op_target *targets, size_t n,
  */
 int ops_shutdown(pid_t pid, pid_t fd_task, struct op_target *targets, size_t n,
 		 const struct op_params *params, struct op_stats *stats);
+/*
+ * --backtrace: freezes pid on its own, reads every thread's registers, the
+ * instruction at its pc and its stack into ev, and thaws it; nothing is
+ * injected.  0, or -errno as freeze() says it (ev then empty).
+ */
+int ops_backtrace(pid_t pid, const struct op_params *params, struct evidence *ev);
 
 #endif

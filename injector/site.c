@@ -89,6 +89,30 @@ bool site_is_syscall(const struct arch_personality *arch, const uint8_t *code, s
 	return found;
 }
 
+int site_insn_text(const struct arch_personality *arch, const uint8_t *code, size_t len,
+		   uint64_t addr, char *buf, size_t size)
+{
+	const uint8_t *p = code;
+	size_t left = len;
+	uint64_t at = addr;
+	cs_insn *insn;
+	csh handle;
+	int ret = -EINVAL;
+
+	if (decoder_get(arch, &handle))
+		return -EINVAL;
+	insn = cs_malloc(handle);
+	if (!insn)
+		return -ENOMEM;
+	if (cs_disasm_iter(handle, &p, &left, &at, insn)) {
+		snprintf(buf, size, "%s%s%s", insn->mnemonic, insn->op_str[0] ? " " : "",
+			 insn->op_str);
+		ret = 0;
+	}
+	cs_free(insn, 1);
+	return ret;
+}
+
 static bool remote_is_syscall(struct frozen *fz, uint64_t addr)
 {
 	uint8_t code[ARCH_INSN_MAX];

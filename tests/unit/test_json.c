@@ -204,6 +204,45 @@ static void test_long_string_grows(void **state)
 	free(val);
 }
 
+/* Arrays and objects nest, with commas only between siblings. */
+static void test_nested(void **state)
+{
+	struct json_line j = { 0 };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	(void)state;
+	assert_non_null(out);
+	json_begin(&j);
+	json_add_str(&j, "type", "backtrace");
+	json_array_begin(&j, "threads");
+	json_object_begin(&j, NULL);
+	json_add_i64(&j, "tid", 7);
+	json_array_begin(&j, "frames");
+	json_object_begin(&j, NULL);
+	json_add_u64(&j, "n", 0);
+	json_object_end(&j);
+	json_object_begin(&j, NULL);
+	json_add_u64(&j, "n", 1);
+	json_object_end(&j);
+	json_array_end(&j);
+	json_object_end(&j);
+	json_object_begin(&j, NULL);
+	json_add_i64(&j, "tid", 8);
+	json_array_begin(&j, "frames");
+	json_array_end(&j);
+	json_object_end(&j);
+	json_array_end(&j);
+	json_add_bool(&j, "after", true);
+	assert_int_equal(json_end(&j, out), 0);
+	fclose(out);
+	assert_string_equal(text, "{\"type\":\"backtrace\",\"threads\":[{\"tid\":7,\"frames\":"
+			    "[{\"n\":0},{\"n\":1}]},{\"tid\":8,\"frames\":[]}],\"after\":true}\n");
+	free(text);
+	json_free(&j);
+}
+
 static void test_write_error(void **state)
 {
 	struct json_line j = { 0 };
@@ -230,6 +269,7 @@ int main(void)
 		cmocka_unit_test(test_utf8_seq_len),
 		cmocka_unit_test(test_all_bytes_give_valid_output),
 		cmocka_unit_test(test_long_string_grows),
+		cmocka_unit_test(test_nested),
 		cmocka_unit_test(test_write_error),
 	};
 
