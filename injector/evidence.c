@@ -12,68 +12,6 @@
 #include "injector/internal.h"
 #include "scan/proc.h"
 
-#define MAX_FRAMES 12
-
-static void print_frames(pid_t tid)
-{
-	unw_addr_space_t as = unw_create_addr_space(&_UPT_accessors, 0);
-	unw_cursor_t cursor;
-	char line[1024];
-	size_t len = 0;
-	void *upt;
-	int depth = 0;
-
-	if (!as)
-		return;
-	upt = _UPT_create(tid);
-	if (!upt)
-		goto destroy_as;
-	if (unw_init_remote(&cursor, as, upt) < 0)
-		goto destroy_upt;
-	do {
-		unw_word_t ip = 0, off = 0;
-		char name[128];
-		int n;
-
-		unw_get_reg(&cursor, UNW_REG_IP, &ip);
-		if (unw_get_proc_name(&cursor, name, sizeof(name), &off) < 0)
-			snprintf(name, sizeof(name), "?");
-		n = snprintf(line + len, sizeof(line) - len, " #%d %s+0x%lx", depth, name,
-			     (unsigned long)off);
-		if (n < 0 || (size_t)n >= sizeof(line) - len)
-			break;
-		len += (size_t)n;
-	} while (++depth < MAX_FRAMES && unw_step(&cursor) > 0);
-	pr_verbose("thread %d stack:%s", tid, len ? line : " (none)");
-destroy_upt:
-	_UPT_destroy(upt);
-destroy_as:
-	unw_destroy_addr_space(as);
-}
-
-void evidence_print(const struct frozen *fz)
-{
-	const struct frozen_thread *w = fz->worker;
-	long nr;
-
-	if (!w || !fz->arch)
-		return;
-	nr = fz->arch->get_syscall_nr(&w->regs);
-	if (nr >= 0)
-		pr_verbose("pid %d: %s thread %d was in syscall %ld at pc 0x%" PRIx64
-			   "; injecting at 0x%" PRIx64, fz->pid, fz->arch->name, w->tid, nr,
-			   fz->arch->get_pc(&w->regs), fz->site);
-	else
-		pr_verbose("pid %d: %s thread %d was running at pc 0x%" PRIx64
-			   "; injecting at 0x%" PRIx64 " in the [vdso]", fz->pid, fz->arch->name,
-			   w->tid, fz->arch->get_pc(&w->regs), fz->site);
-	/* libunwind-ptrace unwinds the frames of its own build's ABI only. */
-	if (fz->arch == arch_native())
-		print_frames(w->tid);
-	else
-		pr_verbose("thread %d stack: not walked (%s frames)", w->tid, fz->arch->name);
-}
-
 /* One mapping of /proc/PID/maps that is backed by a file. */
 struct mapping {
 	uint64_t start, end, offset;
@@ -126,6 +64,8 @@ static void frame_module(const struct maps *maps, struct evidence_frame *f)
 {
 	size_t i;
 
+	if (!maps)
+		return;
 	for (i = 0; i < maps->count; i++) {
 		const struct mapping *m = &maps->m[i];
 
@@ -165,6 +105,49 @@ destroy_upt:
 	_UPT_destroy(upt);
 destroy_as:
 	unw_destroy_addr_space(as);
+}
+
+/* -v: the worker's frames on one line, names only. */
+static void print_frames(pid_t tid)
+{
+	struct thread_evidence t = { .tid = tid };
+	char line[1024];
+	size_t i, len = 0;
+
+	walk_frames(tid, NULL, &t);
+	for (i = 0; i < t.nframes; i++) {
+		const struct evidence_frame *f = &t.frames[i];
+		int n = snprintf(line + len, sizeof(line) - len, " #%zu %s+0x%" PRIx64, i,
+				 f->function[0] ? f->function : "?", f->function_offset);
+
+		if (n < 0 || (size_t)n >= sizeof(line) - len)
+			break;
+		len += (size_t)n;
+	}
+	pr_verbose("thread %d stack:%s", tid, len ? line : " (none)");
+}
+
+void evidence_print(const struct frozen *fz)
+{
+	const struct frozen_thread *w = fz->worker;
+	long nr;
+
+	if (!w || !fz->arch)
+		return;
+	nr = fz->arch->get_syscall_nr(&w->regs);
+	if (nr >= 0)
+		pr_verbose("pid %d: %s thread %d was in syscall %ld at pc 0x%" PRIx64
+			   "; injecting at 0x%" PRIx64, fz->pid, fz->arch->name, w->tid, nr,
+			   fz->arch->get_pc(&w->regs), fz->site);
+	else
+		pr_verbose("pid %d: %s thread %d was running at pc 0x%" PRIx64
+			   "; injecting at 0x%" PRIx64 " in the [vdso]", fz->pid, fz->arch->name,
+			   w->tid, fz->arch->get_pc(&w->regs), fz->site);
+	/* libunwind-ptrace unwinds the frames of its own build's ABI only. */
+	if (fz->arch == arch_native())
+		print_frames(w->tid);
+	else
+		pr_verbose("thread %d stack: not walked (%s frames)", w->tid, fz->arch->name);
 }
 
 static void thread_collect(const struct frozen *fz, pid_t tid, const struct maps *maps,
