@@ -5,8 +5,8 @@
 # kill: nothing is injected, the message names seccomp, the call and the
 # verdict, and the target lives on with its fd table unchanged (fdclose 0.1
 # killed it on trap and kill).  A filter that only logs, one whose rule is
-# for i386 callers only, and one that traps mprotect(PROT_EXEC): the closes
-# go ahead.  Filters fdclose may not read (no CAP_SYS_ADMIN): refused unless
+# for i386 callers only, and ones that trap mprotect or mmap with PROT_EXEC
+# (the bulk loop's needs): the closes go ahead.  Filters fdclose may not read (no CAP_SYS_ADMIN): refused unless
 # --force; with --force a trapped close raises a SIGSYS that fdclose takes
 # back, so the target still lives, and says so.
 . "$(dirname "$0")/lib.sh"
@@ -55,11 +55,11 @@ for action in errno trap kill; do
 done
 
 # Allowed: the closes go ahead.
-for rule in close-log close-trap-i386 mprotect-exec-trap; do
+for rule in close-log close-trap-i386 mprotect-exec-trap mmap-exec-trap; do
 	i=$((i + 1))
 	name=a$i
 	n=3
-	[ "$rule" = mprotect-exec-trap ] && n=12
+	case $rule in *-exec-trap) n=12 ;; esac
 	start_filtered "$name" "$n" "$rule"
 	pid=$(fx_pid "$name")
 	# shellcheck disable=SC2046 # one fd per word
