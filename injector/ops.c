@@ -73,30 +73,35 @@ static size_t reference_budget(size_t want)
 }
 
 /*
- * Our reference to the target's fd, or -1 (then /proc stat verifies
- * instead).  The fd may have been closed and its number reused since it was
- * described: the reference must be to the very object chosen, or kcmp()
- * would later prove only that the app still holds the new one.
+ * fdclose's own reference to the very object a described fd named: the fd
+ * may have been closed and its number reused since it was described, and a
+ * reference to the new object would later prove only that the app still
+ * holds that.  One rule: the same device and inode.  Returns the reference,
+ * or -ENOENT (closed), -ESTALE (now another object), -errno.
  */
-static int take_reference(int pidfd, struct op_target *t)
+static int verified_reference(int pidfd, const struct fd_desc *d)
 {
 	struct stat st;
 	int ref;
 
-	if (pidfd < 0)
-		return -1;
-	ref = (int)syscall(SYS_pidfd_getfd, pidfd, t->desc.fd, 0);
-	if (ref < 0) {
-		if (errno == EBADF)
-			skip(t, -ENOENT);
-		return -1;
-	}
-	if (fstat(ref, &st) || st.st_ino != t->desc.ino || st.st_dev != t->desc.dev) {
-		skip(t, -ESTALE);
+	ref = (int)syscall(SYS_pidfd_getfd, pidfd, d->fd, 0);
+	if (ref < 0)
+		return errno == EBADF ? -ENOENT : -errno;
+	if (fstat(ref, &st) || st.st_ino != d->ino || st.st_dev != d->dev) {
 		close(ref);
-		return -1;
+		return -ESTALE;
 	}
 	return ref;
+}
+
+/* Our reference to the target's fd, or -1 (then /proc stat verifies instead). */
+static int take_reference(int pidfd, struct op_target *t)
+{
+	int ref = pidfd < 0 ? -EBADF : verified_reference(pidfd, &t->desc);
+
+	if (ref == -ENOENT || ref == -ESTALE)
+		skip(t, ref);
+	return ref < 0 ? -1 : ref;
 }
 
 static bool still_in_state(int ref, int state)
@@ -528,19 +533,15 @@ int ops_replace(pid_t pid, pid_t fd_task, struct op_target *targets, size_t n,
 /* One fd through fdclose's own reference: 0, or -errno when the process refuses us. */
 static int shutdown_one(int pidfd, struct op_target *t)
 {
-	struct stat st;
-	int ref;
+	int ref = verified_reference(pidfd, &t->desc);
 
-	ref = (int)syscall(SYS_pidfd_getfd, pidfd, t->desc.fd, 0);
-	if (ref < 0 && errno == EBADF) {
-		skip(t, -ENOENT);
+	if (ref == -ENOENT || ref == -ESTALE) {
+		skip(t, ref);
 		return 0;
 	}
 	if (ref < 0)
-		return -errno;
-	if (fstat(ref, &st) || st.st_ino != t->desc.ino || st.st_dev != t->desc.dev)
-		skip(t, -ESTALE);
-	else if (t->require_state && !still_in_state(ref, t->require_state))
+		return ref;
+	if (t->require_state && !still_in_state(ref, t->require_state))
 		skip(t, -EALREADY);
 	else if (shutdown(ref, SHUT_RDWR) == 0)
 		t->result = OP_DONE;
