@@ -4,6 +4,8 @@
 #   - clang -fsyntax-only with the project's warnings (gcc builds it already)
 #   - the man page renders without warnings
 #   - --help, the man page and README.md name the same options
+#   - the bash completion offers exactly the options of --help and the
+#     methods fdclose accepts
 #   - no architecture #ifdef outside arch/
 set -u
 cd "$(dirname "$0")/.." || exit 99
@@ -41,6 +43,33 @@ for opt in $(grep -o '{ "[a-z-]*", ' fdclose.c | grep -o '"[a-z-]*"' | tr -d '"'
 		fail "--$opt is missing from man/fdclose.8"
 	grep -q -- "--$opt" README.md || fail "--$opt is missing from README.md"
 done
+
+# complete WORD...: what completion/fdclose.bash offers for the line
+# "fdclose WORD...", one entry a line, run as bash-completion runs it.
+BASH_COMPLETION=/usr/share/bash-completion/bash_completion
+complete_line() {
+	bash --norc --noprofile -c '. "$1" && . completion/fdclose.bash || exit 1
+		shift
+		COMP_WORDS=(fdclose "$@")
+		COMP_CWORD=$#
+		COMP_LINE="fdclose $*"
+		COMP_POINT=${#COMP_LINE}
+		_fdclose fdclose "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
+		printf "%s\n" "${COMPREPLY[@]}"' bash "$BASH_COMPLETION" "$@"
+}
+if [ -r "$BASH_COMPLETION" ]; then
+	want=$(grep -oE '^ +(-[a-zA-Z], )?--[a-z-]+' <<<"$help" | grep -oE -- '-?-[a-zA-Z-]+' | sort)
+	got=$(complete_line - | sort)
+	[ "$want" = "$got" ] || fail "completion/fdclose.bash and --help differ in options:"$'\n'"$(
+		diff <(echo "$want") <(echo "$got") | grep '^[<>]')"
+	# fdclose names its methods in the usage error for an unknown one.
+	want=$(./fdclose --method=? 1 1 2>&1 | sed -n 's/.*--method takes \(.*\), not .*/\1/p' | tr -d , | tr ' ' '\n')
+	[ -n "$want" ] || fail "./fdclose --method=? no longer names the methods"
+	got=$(complete_line --method '')
+	[ "$want" = "$got" ] || fail "completion/fdclose.bash offers methods '${got//$'\n'/ }', fdclose takes '${want//$'\n'/ }'"
+else
+	fail "$BASH_COMPLETION is missing (make deps installs bash-completion)"
+fi
 
 if grep -nE '#\s*if.*(__x86_64__|__i386__|__aarch64__|__arm__|__riscv|__powerpc)' \
 	common scan injector cli fdclose.c -r; then
