@@ -2,7 +2,7 @@
 # lint.sh: static checks that make check runs before the tests.
 #   - cppcheck over every C source (warnings are errors)
 #   - clang -fsyntax-only with the project's warnings (gcc builds it already)
-#   - the man page renders without warnings
+#   - the man page renders without warnings and has the usual sections
 #   - --help, the man page and README.md name the same options
 #   - the bash completion offers exactly the options of --help and the
 #     methods fdclose accepts
@@ -32,6 +32,16 @@ if command -v clang >/dev/null; then
 else
 	fail "clang is missing (make deps installs it)"
 fi
+
+# The sections a man page of section 8 has, in this order (others between).
+sections=$(sed -n 's/^\.SH "\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' man/fdclose.8 |
+	grep -xE 'NAME|SYNOPSIS|DESCRIPTION|OPTIONS|EXIT STATUS|ENVIRONMENT|FILES|EXAMPLES|SEE ALSO' | paste -sd,)
+[ "$sections" = "NAME,SYNOPSIS,DESCRIPTION,OPTIONS,EXIT STATUS,ENVIRONMENT,FILES,EXAMPLES,SEE ALSO" ] ||
+	fail "man page sections: $sections"
+for ref in 'ss (8)' 'lsof (8)' 'gdb (1)'; do
+	sed -n '/^\.SH SEE ALSO/,$p' man/fdclose.8 | grep -q "^\.BR ${ref% *} ${ref#* }" ||
+		fail "man page: SEE ALSO lacks ${ref/ /}"
+done
 
 warnings=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l man/fdclose.8 2>&1 >/dev/null)
 [ -z "$warnings" ] || fail "man page: $warnings"
