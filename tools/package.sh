@@ -81,6 +81,8 @@ check_contents() {
 	dpkg-deb -x "$DEB" "$x" || { fail "dpkg-deb -x $DEB failed"; return; }
 	[ "$("$x/usr/sbin/fdclose" --version)" = "fdclose $VERSION" ] ||
 		fail "usr/sbin/fdclose --version says '$("$x/usr/sbin/fdclose" --version)', debian/changelog $VERSION"
+	grep -q "^\.TH FDCLOSE 8 [^ ]* \"fdclose $VERSION\"" man/fdclose.8 ||
+		fail "man/fdclose.8's .TH does not say fdclose $VERSION"
 	# Static: no program interpreter, no dynamic section.
 	readelf -lW "$x/usr/sbin/fdclose" | grep -qE '^ +(INTERP|DYNAMIC) ' &&
 		fail "usr/sbin/fdclose is not statically linked"
