@@ -49,9 +49,9 @@ _fdclose_pids()
 # first, each group in numeric order.
 _fdclose_fds()
 {
-	local pid=$1 IFS=$'\n'
+	local pid=$1
 	[[ $pid == +([0-9]) && -d /proc/$pid/fd ]] || return 0
-	COMPREPLY=($({
+	mapfile -t COMPREPLY < <({
 		cat "/proc/$pid/net/tcp" "/proc/$pid/net/tcp6"
 		find "/proc/$pid/fd" -mindepth 1 -maxdepth 1 -printf 'fd %f %l\n'
 	} 2>/dev/null | awk -v typed=" $2 " -v cur="$cur" '
@@ -62,7 +62,7 @@ _fdclose_fds()
 			next
 		}
 		$4 == "08" { cw["socket:[" $10 "]"] = 1 }' |
-		sort -k1,1n -k2,2n | cut -d' ' -f2))
+		sort -k1,1n -k2,2n | cut -d' ' -f2)
 	# Keep that order in the list bash shows.
 	compopt -o nosort
 	return 0
@@ -82,7 +82,7 @@ _fdclose()
 	[[ $prev == -[!-]* ]] && _fdclose_value_next "$prev" && opt=-${prev: -1}
 	case $opt in
 	-m | --method)
-		COMPREPLY=($(compgen -W 'close replace shutdown' -- "$cur"))
+		mapfile -t COMPREPLY < <(compgen -W 'close replace shutdown' -- "$cur")
 		return
 		;;
 	-p | --pid)
@@ -103,7 +103,7 @@ _fdclose()
 
 	# The operands so far: a PID, then FDs; --list and --all-closewait take
 	# none.
-	local i w pid= typed= sweep= ended=
+	local i w pid='' typed='' sweep='' ended=''
 	for ((i = 1; i < cword; i++)); do
 		w=${words[i]}
 		if [[ -z $ended ]]; then
@@ -131,7 +131,7 @@ _fdclose()
 	done
 
 	if [[ $cur == -* && -z $ended ]] || [[ $sweep ]]; then
-		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+		mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
 	elif [[ -z $pid ]]; then
 		_fdclose_pids
 	else

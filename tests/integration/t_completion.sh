@@ -128,7 +128,7 @@ expected_fds() {
 	cw=$(fx_field "$1" closewait | tr ' ' '\n' | sort -n)
 	{
 		echo "$cw"
-		ls "/proc/$(fx_pid "$1")/fd" | sort -n | grep -vxF "$cw"
+		find "/proc/$(fx_pid "$1")/fd" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -n | grep -vxF "$cw"
 	} | awk -v skip="$skip" 'index(skip, " " $0 " ") == 0'
 }
 
