@@ -5,7 +5,12 @@
 # install their Debian build dependencies first when run as root.
 
 ARCH ?= $(shell uname -m)
+# make install: $(DESTDIR)$(PREFIX)/sbin/fdclose, its man page and its bash
+# completion; make uninstall removes those three files and nothing else.
 PREFIX ?= /usr/local
+SBINDIR = $(PREFIX)/sbin
+MAN8DIR = $(PREFIX)/share/man/man8
+COMPLETIONDIR = $(PREFIX)/share/bash-completion/completions
 ifeq ($(wildcard arch/$(ARCH).c),)
 $(error ARCH=$(ARCH) is not supported: there is no arch/$(ARCH).c (supported: $(patsubst arch/%.c,%,$(wildcard arch/*.c))))
 endif
@@ -25,7 +30,8 @@ PC_LIBS = $(shell pkg-config --libs --static $(PC_PKGS))
 PC_LIBS_DYN = $(shell pkg-config --libs $(PC_PKGS))
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka)
 
-ALL_CFLAGS = $(BASE_CPPFLAGS) $(PC_CFLAGS) $(WARNINGS) $(CFLAGS)
+# CPPFLAGS, CFLAGS and LDFLAGS are the caller's (dpkg-buildflags' in make deb).
+ALL_CFLAGS = $(BASE_CPPFLAGS) $(CPPFLAGS) $(PC_CFLAGS) $(WARNINGS) $(CFLAGS)
 
 # The one place the architecture is chosen: arch/$(ARCH).c implements arch/arch.h.
 LIB_SRCS := $(wildcard common/*.c scan/*.c injector/*.c cli/*.c) arch/$(ARCH).c
@@ -43,7 +49,7 @@ ASAN_BINS := $(UNIT_SRCS:tests/unit/%.c=$(ASAN_DIR)/tests/%)
 FIXTURE_BINS := $(FIXTURE_SRCS:fixtures/%.c=$(OBJDIR)/fixtures/%)
 
 .PHONY: all check demo bench deps need-deps need-vm-deps build check-run unit unit-asan \
-	integration check-i386 fixtures lint install clean
+	integration check-i386 fixtures lint install uninstall deb package-check clean
 
 all: need-deps
 	@$(MAKE) --no-print-directory build
@@ -127,14 +133,30 @@ lint:
 
 check-run: build
 	@$(MAKE) --no-print-directory lint
+	@$(MAKE) --no-print-directory package-check
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory unit-asan
 	@$(MAKE) --no-print-directory integration
 	@bash tests/vm/run-i386.sh
 
 install: build
-	install -D -m 0755 fdclose $(DESTDIR)$(PREFIX)/sbin/fdclose
-	install -D -m 0644 man/fdclose.8 $(DESTDIR)$(PREFIX)/share/man/man8/fdclose.8
+	install -D -m 0755 fdclose $(DESTDIR)$(SBINDIR)/fdclose
+	install -D -m 0644 man/fdclose.8 $(DESTDIR)$(MAN8DIR)/fdclose.8
+	install -D -m 0644 completion/fdclose.bash $(DESTDIR)$(COMPLETIONDIR)/fdclose
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/fdclose $(DESTDIR)$(MAN8DIR)/fdclose.8 \
+		$(DESTDIR)$(COMPLETIONDIR)/fdclose
+
+# build/fdclose_VERSION_ARCH.deb, built by dpkg-buildpackage from a copy of
+# the tree in build/deb/ (the work tree stays as it is).
+deb:
+	@bash tools/package.sh deb
+
+# make check's packaging step: make deb, its contents, lintian, and make
+# install and uninstall into a scratch DESTDIR.
+package-check:
+	@bash tools/package.sh check
 
 clean:
 	rm -rf build fdclose

@@ -4,8 +4,11 @@
 # need: the i386 test VM's (tests/vm/run-i386.sh: a 32-bit libc for the
 # fixture, a static busybox for the VM's userland, qemu, cpio) and the real
 # servers the t_method_* integration tests run by hand (redis, nginx,
-# haproxy).  `check` installs them when run as root and missing, or names the
-# exact apt-get line to run otherwise; `install` installs them (idempotent).
+# haproxy), and those of the packaging checks (tools/lint.sh and
+# tools/package.sh: the bash completion under bash-completion, the .deb built
+# with debhelper and checked with lintian).  `check` installs them when run
+# as root and missing, or names the exact apt-get line to run otherwise;
+# `install` installs them (idempotent).
 #
 # Debian's maintainer scripts start a service as soon as its package is
 # installed.  No daemon may be left running on this machine (the tests start
@@ -21,12 +24,14 @@ VM_DEBS="gcc-multilib busybox-static qemu-system-x86 cpio"
 VM_TOOLS="busybox qemu-system-x86_64 cpio"
 SERVER_DEBS="redis-server nginx haproxy"
 SERVER_TOOLS="redis-server redis-cli nginx haproxy"
+PKG_DEBS="bash-completion debhelper dpkg-dev lintian"
+PKG_TOOLS="dh dpkg-buildpackage dpkg-deb lintian"
 POLICY=/usr/sbin/policy-rc.d
 POLICY_SAVED=$POLICY.fdclose-saved
 
 if [ "${2:-}" = vm ]; then
-	DEBS="$DEBS $VM_DEBS $SERVER_DEBS"
-	TOOLS="$TOOLS $VM_TOOLS $SERVER_TOOLS"
+	DEBS="$DEBS $VM_DEBS $SERVER_DEBS $PKG_DEBS"
+	TOOLS="$TOOLS $VM_TOOLS $SERVER_TOOLS $PKG_TOOLS"
 fi
 
 missing() {
@@ -37,6 +42,7 @@ missing() {
 	done
 	if [ "${2:-}" = vm ]; then
 		[ -e /usr/lib32/libc.a ] || return 0
+		[ -e /usr/share/bash-completion/bash_completion ] || return 0
 	fi
 	return 1
 }

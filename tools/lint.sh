@@ -2,8 +2,10 @@
 # lint.sh: static checks that make check runs before the tests.
 #   - cppcheck over every C source (warnings are errors)
 #   - clang -fsyntax-only with the project's warnings (gcc builds it already)
-#   - the man page renders without warnings
+#   - the man page renders without warnings and has the usual sections
 #   - --help, the man page and README.md name the same options
+#   - the bash completion offers exactly the options of --help and the
+#     methods fdclose accepts
 #   - no architecture #ifdef outside arch/
 set -u
 cd "$(dirname "$0")/.." || exit 99
@@ -31,6 +33,16 @@ else
 	fail "clang is missing (make deps installs it)"
 fi
 
+# The sections a man page of section 8 has, in this order (others between).
+sections=$(sed -n 's/^\.SH "\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' man/fdclose.8 |
+	grep -xE 'NAME|SYNOPSIS|DESCRIPTION|OPTIONS|EXIT STATUS|ENVIRONMENT|FILES|EXAMPLES|SEE ALSO' | paste -sd,)
+[ "$sections" = "NAME,SYNOPSIS,DESCRIPTION,OPTIONS,EXIT STATUS,ENVIRONMENT,FILES,EXAMPLES,SEE ALSO" ] ||
+	fail "man page sections: $sections"
+for ref in 'ss (8)' 'lsof (8)' 'gdb (1)'; do
+	sed -n '/^\.SH SEE ALSO/,$p' man/fdclose.8 | grep -q "^\.BR ${ref% *} ${ref#* }" ||
+		fail "man page: SEE ALSO lacks ${ref/ /}"
+done
+
 warnings=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l man/fdclose.8 2>&1 >/dev/null)
 [ -z "$warnings" ] || fail "man page: $warnings"
 
@@ -41,6 +53,33 @@ for opt in $(grep -o '{ "[a-z-]*", ' fdclose.c | grep -o '"[a-z-]*"' | tr -d '"'
 		fail "--$opt is missing from man/fdclose.8"
 	grep -q -- "--$opt" README.md || fail "--$opt is missing from README.md"
 done
+
+# complete WORD...: what completion/fdclose.bash offers for the line
+# "fdclose WORD...", one entry a line, run as bash-completion runs it.
+BASH_COMPLETION=/usr/share/bash-completion/bash_completion
+complete_line() {
+	bash --norc --noprofile -c '. "$1" && . completion/fdclose.bash || exit 1
+		shift
+		COMP_WORDS=(fdclose "$@")
+		COMP_CWORD=$#
+		COMP_LINE="fdclose $*"
+		COMP_POINT=${#COMP_LINE}
+		_fdclose fdclose "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
+		printf "%s\n" "${COMPREPLY[@]}"' bash "$BASH_COMPLETION" "$@"
+}
+if [ -r "$BASH_COMPLETION" ]; then
+	want=$(grep -oE '^ +(-[a-zA-Z], )?--[a-z-]+' <<<"$help" | grep -oE -- '-?-[a-zA-Z-]+' | sort)
+	got=$(complete_line - | sort)
+	[ "$want" = "$got" ] || fail "completion/fdclose.bash and --help differ in options:"$'\n'"$(
+		diff <(echo "$want") <(echo "$got") | grep '^[<>]')"
+	# fdclose names its methods in the usage error for an unknown one.
+	want=$(./fdclose --method=? 1 1 2>&1 | sed -n 's/.*--method takes \(.*\), not .*/\1/p' | tr -d , | tr ' ' '\n')
+	[ -n "$want" ] || fail "./fdclose --method=? no longer names the methods"
+	got=$(complete_line --method '')
+	[ "$want" = "$got" ] || fail "completion/fdclose.bash offers methods '${got//$'\n'/ }', fdclose takes '${want//$'\n'/ }'"
+else
+	fail "$BASH_COMPLETION is missing (make deps installs bash-completion)"
+fi
 
 if grep -nE '#\s*if.*(__x86_64__|__i386__|__aarch64__|__arm__|__riscv|__powerpc)' \
 	common scan injector cli fdclose.c -r; then
