@@ -53,7 +53,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-injections=0 problems=0 disturbances=0 runs=0 rounds=0
+injections=0 planned=0 problems=0 disturbances=0 runs=0 rounds=0
 declare -A kind_runs kind_fds
 start=$SECONDS
 
@@ -115,6 +115,7 @@ round() {
 	local -a fds run
 	local -A sock pipe
 	rounds=$((rounds + 1))
+	planned=$((planned + k))
 	reply=$(ctl make "$k") || { problem "make $k: $reply"; return 1; }
 	read -r -a fds <<<"${reply#ok fds=}"
 	[ "${#fds[@]}" = "$k" ] || { problem "make $k: $reply"; return 1; }
@@ -140,7 +141,7 @@ round() {
 			done
 		done <"$T/out"
 		[ "$acted" = "${#run[@]}" ] ||
-			problem "fdclose --method=$method $pid ${run[*]}: $acted of ${#run[@]} $words: $(head -c 600 "$T/out" "$T/err")"
+			problem "fdclose --method=$method $pid ${run[*]}: $acted of ${#run[@]} $words: $(cat "$T/out" "$T/err" | head -c 600)"
 		injections=$((injections + acted))
 		kind_fds[$kind]=$((${kind_fds[$kind]:-0} + acted))
 	done
@@ -187,9 +188,9 @@ RANDOM=$seed
 echo "# soak: $N injections into soakfix pid $pid (32 threads), seed $seed"
 plan=(one few bulk one replace-one few replace-few bulk replace-bulk)
 next=1000
-while [ "$injections" -lt "$N" ]; do
+while [ "$planned" -lt "$N" ]; do
 	for kind in "${plan[@]}"; do
-		left=$((N - injections))
+		left=$((N - planned))
 		[ "$left" -gt 0 ] || break
 		case $kind in
 		one) k=$((3 + RANDOM % 6)) g=1 m=close ;;
@@ -202,6 +203,10 @@ while [ "$injections" -lt "$N" ]; do
 		[ "$k" -le "$left" ] || k=$left
 		[ "$g" != bulk ] || g=$k
 		round "$kind" "$m" "$k" "$g" || break 2
+		if [ "$problems" -gt 20 ]; then
+			echo "soak: more than 20 failures; stopping" >&2
+			break 2
+		fi
 	done
 	if [ "$injections" -ge "$next" ]; then
 		echo "# soak: $injections injections, $disturbances disturbances, $((SECONDS - start)) s"
