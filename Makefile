@@ -1,8 +1,9 @@
 # fdclose: close file descriptors inside a running process.
 #
 # `make` builds ./fdclose, `make check` runs every test, `make demo` shows the
-# job end to end, `make bench` measures it against gdb and ss.  The first three
-# install their Debian build dependencies first when run as root.
+# job end to end, `make bench` measures it against gdb and ss, `make soak`
+# injects SOAK_N (default 10,000) times into a self-checking fixture.  The
+# first three install their Debian build dependencies first when run as root.
 
 ARCH ?= $(shell uname -m)
 # make install: $(DESTDIR)$(PREFIX)/sbin/fdclose, its man page and its bash
@@ -48,7 +49,7 @@ ASAN_OBJS := $(LIB_SRCS:%.c=$(ASAN_DIR)/%.o) $(LIB_ASMS:%.S=$(ASAN_DIR)/%.o)
 ASAN_BINS := $(UNIT_SRCS:tests/unit/%.c=$(ASAN_DIR)/tests/%)
 FIXTURE_BINS := $(FIXTURE_SRCS:fixtures/%.c=$(OBJDIR)/fixtures/%)
 
-.PHONY: all check demo bench deps need-deps need-vm-deps build check-run unit unit-asan \
+.PHONY: all check demo bench soak deps need-deps need-vm-deps build check-run unit unit-asan \
 	integration check-i386 fixtures lint install uninstall deb package-check clean
 
 all: need-deps
@@ -64,6 +65,11 @@ demo: need-deps
 bench: need-deps
 	@$(MAKE) --no-print-directory build fixtures
 	@bash bench/run.sh
+
+SOAK_N ?= 10000
+soak: need-deps
+	@$(MAKE) --no-print-directory build fixtures
+	@bash tests/soak/run.sh $(SOAK_N)
 
 deps:
 	@bash tools/deps.sh install vm
