@@ -10,6 +10,7 @@
 #ifndef FDCLOSE_SOCKDIAG_H
 #define FDCLOSE_SOCKDIAG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -44,7 +45,22 @@ void sockdiag_done(struct sockdiag *d);
  * CAP_SYS_ADMIN to enter another namespace; 0 or -errno (the caller then
  * reads /proc instead).
  */
-int sockdiag_dump(pid_t pid, uint64_t netns, unsigned int state_mask, struct tcp_table *t);
+int sockdiag_dump(pid_t pid, uint64_t netns, unsigned int state_mask, bool ages,
+		 struct tcp_table *t);
+struct nlmsghdr;
+
+/*
+ * Fills s from one SOCK_DIAG_BY_FAMILY reply (an inet_diag_msg and its
+ * attributes), as netns; 0, or -EPROTO when the reply is too short.
+ */
+int sockdiag_msg_sock(const struct nlmsghdr *h, uint64_t netns, struct tcp_sock *s);
+/*
+ * tcpi_last_ack_recv from the INET_DIAG_INFO attribute of reply h, in ms;
+ * TCP_AGE_UNKNOWN when there is none (not asked for, a time-wait or
+ * request socket) or an older kernel's tcp_info ends before that field.
+ */
+int64_t sockdiag_msg_age(const struct nlmsghdr *h);
+
 /*
  * The TCP tables of pid's namespace: by sock_diag when fdclose may, else by
  * /proc/PID/net/tcp{,6} (tcp_read(), which the recorded trees of the unit
