@@ -59,7 +59,7 @@ void output_holder_fields(struct json_line *j, const struct scan_result *r,
 
 void output_age_field(struct json_line *j, int64_t age_ms)
 {
-	if (age_ms == TCP_AGE_UNKNOWN)
+	if (age_ms < 0)
 		json_add_null(j, "age_ms");
 	else
 		json_add_i64(j, "age_ms", age_ms);

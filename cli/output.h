@@ -58,7 +58,7 @@ void output_process_line(FILE *out, const struct proc_fds *p, size_t fds_after);
 #define AGE_TEXT_LEN 24
 /* "45s", "12m", "3h", "2d" (rounded down to the largest unit that fits); "-" unknown. */
 void output_age(char *buf, size_t size, int64_t age_ms);
-/* "age_ms": the age, or null when it is TCP_AGE_UNKNOWN. */
+/* "age_ms": the age, or null when it is unknown (TCP_AGE_UNKNOWN). */
 void output_age_field(struct json_line *j, int64_t age_ms);
 /*
  * A process's "closewait", "oldest_ms" (null when no age is known) and

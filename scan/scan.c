@@ -169,8 +169,7 @@ static int dump_netns_tables(struct scan_ctx *ctx, const struct netns *ns)
 {
 	struct tcp_table t = { 0 };
 	size_t i;
-	int ret = sockdiag_dump(ctx->set->procs[ns->first].pid, ns->inode, TCP_ALL_STATES,
-				 true, &t);
+	int ret = sockdiag_dump(ctx->set->procs[ns->first].pid, ns->inode, TCP_ALL_STATES, &t);
 
 	for (i = 0; !ret && i < t.count; i++)
 		ret = table_sock(&t.socks[i], ctx);

@@ -10,7 +10,6 @@
 #ifndef FDCLOSE_SOCKDIAG_H
 #define FDCLOSE_SOCKDIAG_H
 
-#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -41,12 +40,12 @@ void sockdiag_done(struct sockdiag *d);
  * Appends to t the TCP sockets (IPv4 and IPv6) whose state is in state_mask
  * (TCP_STATE_BIT()s) in the network namespace of pid, as netns: one
  * NETLINK_SOCK_DIAG dump each, filtered by the kernel, where reading
- * /proc/PID/net/tcp and tcp6 walks the whole hash table four times.  Needs
- * CAP_SYS_ADMIN to enter another namespace; 0 or -errno (the caller then
- * reads /proc instead).
+ * /proc/PID/net/tcp and tcp6 walks the whole hash table four times.  Each
+ * socket's age (tcp_sock.age_ms) comes from the tcp_info asked with it.
+ * Needs CAP_SYS_ADMIN to enter another namespace; 0 or -errno (the caller
+ * then reads /proc instead, which ages nothing).
  */
-int sockdiag_dump(pid_t pid, uint64_t netns, unsigned int state_mask, bool ages,
-		 struct tcp_table *t);
+int sockdiag_dump(pid_t pid, uint64_t netns, unsigned int state_mask, struct tcp_table *t);
 struct nlmsghdr;
 
 /*
