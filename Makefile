@@ -98,9 +98,10 @@ $(ASAN_DIR)/%.o: %.S
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CPPFLAGS) -MMD -MP -c -o $@ $<
 
+# The headers a test includes become prerequisites through its .d file: not inputs.
 $(OBJDIR)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $^ $(PC_LIBS_DYN) $(CMOCKA_LIBS)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $(filter %.c %.o,$^) $(PC_LIBS_DYN) $(CMOCKA_LIBS)
 
 $(ASAN_DIR)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -108,7 +109,8 @@ $(ASAN_DIR)/%.o: %.c
 
 $(ASAN_DIR)/tests/%: tests/unit/%.c $(ASAN_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -MMD -MP -o $@ $^ $(PC_LIBS_DYN) $(CMOCKA_LIBS)
+	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -MMD -MP -o $@ $(filter %.c %.o,$^) $(PC_LIBS_DYN) \
+		$(CMOCKA_LIBS)
 
 $(OBJDIR)/fixtures/%: fixtures/%.c
 	@mkdir -p $(dir $@)

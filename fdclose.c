@@ -63,8 +63,9 @@ static const char help_text[] =
 	"      --remote ADDR[:PORT] only this remote address\n"
 	"      --comm NAME          only processes with this name\n"
 	"      --uid UID            only sockets owned by this uid\n"
+	"      --older-than DURATION only sockets in CLOSE_WAIT at least this long\n"
 	"\n"
-	"DURATION is a number with an optional unit: us, ms, s (default), m.\n"
+	"DURATION is a number with an optional unit: us, ms, s (default), m, h.\n"
 	"Exit status: 0 all done, 1 something failed, 2 usage error.\n";
 
 /* Long options without a short form. */
@@ -78,6 +79,7 @@ enum {
 	OPT_COMM,
 	OPT_UID,
 	OPT_BACKTRACE,
+	OPT_OLDER_THAN,
 };
 
 static const struct option long_options[] = {
@@ -103,6 +105,7 @@ static const struct option long_options[] = {
 	{ "remote", required_argument, NULL, OPT_REMOTE },
 	{ "comm", required_argument, NULL, OPT_COMM },
 	{ "uid", required_argument, NULL, OPT_UID },
+	{ "older-than", required_argument, NULL, OPT_OLDER_THAN },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -251,6 +254,12 @@ static void parse_filter_option(struct options *opt, int c)
 				    number_hint(ret));
 		opt->filter.uid = pid;
 		break;
+	case OPT_OLDER_THAN:
+		/* tcpi_last_ack_recv is 32-bit ms: past ~49 days it wraps. */
+		opt->filter.older_than_ms = parse_duration_option("--older-than", optarg, 0,
+								  1000 * 3600000000LL,
+								  "0s to 1000h") / 1000;
+		break;
 	}
 }
 
@@ -274,7 +283,7 @@ static void check_once(int c)
 	} once[] = {
 		{ 't', "--timeout" }, { OPT_MAX_PAUSE, "--max-pause" }, { OPT_SETTLE, "--settle" },
 		{ 'P', "--port" }, { OPT_LOCAL, "--local" }, { OPT_REMOTE, "--remote" },
-		{ OPT_COMM, "--comm" }, { OPT_UID, "--uid" },
+		{ OPT_COMM, "--comm" }, { OPT_UID, "--uid" }, { OPT_OLDER_THAN, "--older-than" },
 	};
 	static unsigned int seen;
 	size_t i;
@@ -327,6 +336,7 @@ static void parse_option(struct options *opt, int c, enum command *cmd, int *ncm
 		fputs(help_text, stdout); exit(EXIT_OK);
 	case 'V': printf("fdclose %s\n", FDCLOSE_VERSION); exit(EXIT_OK);
 	case 'p': case 'P': case OPT_LOCAL: case OPT_REMOTE: case OPT_COMM: case OPT_UID:
+	case OPT_OLDER_THAN:
 		parse_filter_option(opt, c);
 		opt->filtered = true;
 		break;

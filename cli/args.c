@@ -64,7 +64,7 @@ static const struct {
 	unsigned long long us;
 } duration_units[] = {
 	{ "us", 1 }, { "ms", 1000 }, { "s", 1000000 }, { "", 1000000 },
-	{ "m", 60000000 },
+	{ "m", 60000000 }, { "h", 3600000000ULL },
 };
 
 int parse_duration_us(const char *s, unsigned long long *us)

@@ -54,6 +54,48 @@ void output_holder_fields(struct json_line *j, const struct scan_result *r,
 	json_add_u64(j, "send_q", s->tx_queue);
 	json_add_u64(j, "uid", s->uid);
 	json_add_bool(j, "dead", h->dead);
+	output_age_field(j, h->dead ? TCP_AGE_UNKNOWN : s->age_ms);
+}
+
+void output_age_field(struct json_line *j, int64_t age_ms)
+{
+	if (age_ms < 0)
+		json_add_null(j, "age_ms");
+	else
+		json_add_i64(j, "age_ms", age_ms);
+}
+
+void output_age(char *buf, size_t size, int64_t age_ms)
+{
+	static const struct {
+		int64_t ms;
+		char unit;
+	} units[] = { { 86400000, 'd' }, { 3600000, 'h' }, { 60000, 'm' }, { 1000, 's' } };
+	size_t i;
+
+	if (age_ms < 0) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	/* The largest unit that fits, rounded down: "59m" until it is "1h". */
+	for (i = 0; i < sizeof(units) / sizeof(units[0]) - 1 && age_ms < units[i].ms; i++)
+		;
+	snprintf(buf, size, "%lld%c", (long long)(age_ms / units[i].ms), units[i].unit);
+}
+
+void output_process_age_fields(struct json_line *j, const struct proc_fds *p)
+{
+	int b;
+
+	json_add_u64(j, "closewait", p->closewait);
+	if (!p->closewait || p->oldest_ms < 0)
+		json_add_null(j, "oldest_ms");
+	else
+		json_add_i64(j, "oldest_ms", p->oldest_ms);
+	json_open_object(j, "ages");
+	for (b = 0; b < AGE_BUCKETS; b++)
+		json_add_u64(j, age_bucket_names[b].key, p->ages[b]);
+	json_close_object(j);
 }
 
 static void backlog_fields(struct json_line *j, const struct scan_result *r,
@@ -84,6 +126,7 @@ static void process_fields(struct json_line *j, const struct proc_fds *p)
 	json_add_str(j, "comm", p->comm);
 	json_add_u64(j, "fds", p->fds);
 	json_add_u64(j, "nofile", p->nofile);
+	output_process_age_fields(j, p);
 }
 
 int output_json(FILE *out, const struct scan_result *r)
@@ -157,12 +200,13 @@ size_t output_printable(char *dst, size_t size, const char *name)
 }
 
 enum column {
-	COL_STATE, COL_RECVQ, COL_SENDQ, COL_LOCAL, COL_PEER, COL_PROCESS, COL_PID, COL_FD, NCOLS
+	COL_STATE, COL_RECVQ, COL_SENDQ, COL_LOCAL, COL_PEER, COL_AGE, COL_PROCESS, COL_PID, COL_FD,
+	NCOLS
 };
 
 static const char *const headers[NCOLS] = {
-	"State", "Recv-Q", "Send-Q", "Local Address:Port", "Peer Address:Port", "Process", "PID",
-	"FD",
+	"State", "Recv-Q", "Send-Q", "Local Address:Port", "Peer Address:Port", "Age", "Process",
+	"PID", "FD",
 };
 
 struct row {
@@ -170,6 +214,7 @@ struct row {
 	char sendq[16];
 	char local[TCP_ENDPOINT_LEN];
 	char peer[TCP_ENDPOINT_LEN];
+	char age[AGE_TEXT_LEN];
 	char process[COMM_LEN];
 	char pid[16];
 	char fd[16];
@@ -203,6 +248,7 @@ static void holder_row(struct row *row, const struct scan_result *r, const struc
 		tcp_format_endpoint(row->peer, sizeof(row->peer), s->family, s->remote_addr,
 				    s->remote_port);
 	}
+	output_age(row->age, sizeof(row->age), h->dead ? TCP_AGE_UNKNOWN : s->age_ms);
 	snprintf(row->pid, sizeof(row->pid), "%d", (int)h->pid);
 	snprintf(row->fd, sizeof(row->fd), "%d", h->fd);
 	row->cells[COL_STATE] = holder_state(r, h);
@@ -210,6 +256,7 @@ static void holder_row(struct row *row, const struct scan_result *r, const struc
 	row->cells[COL_SENDQ] = row->sendq;
 	row->cells[COL_LOCAL] = row->local;
 	row->cells[COL_PEER] = row->peer;
+	row->cells[COL_AGE] = row->age;
 	row->cells[COL_PROCESS] = row->process;
 	row->cells[COL_PID] = row->pid;
 	row->cells[COL_FD] = row->fd;
@@ -273,6 +320,34 @@ void output_backlog_line(FILE *out, const struct scan_result *r, const struct ba
 	fputs(": the application is not accepting\n", out);
 }
 
+/*
+ * "; CLOSE_WAIT 412, oldest 3h (<1m 2, <10m 5, <1h 10, <1d 395, older 0)":
+ * every bucket but unknown always, so that lines compare column by column.
+ */
+static void print_ages(FILE *out, const struct proc_fds *p)
+{
+	char n[32], oldest[AGE_TEXT_LEN];
+	int b;
+
+	if (!p->closewait)
+		return;
+	output_count(n, sizeof(n), p->closewait);
+	fprintf(out, "; CLOSE_WAIT %s", n);
+	if (p->oldest_ms < 0) {
+		fputs(" (age unknown)", out);
+		return;
+	}
+	output_age(oldest, sizeof(oldest), p->oldest_ms);
+	fprintf(out, ", oldest %s (", oldest);
+	for (b = 0; b < AGE_BUCKETS; b++) {
+		if (b == AGE_UNKNOWN && !p->ages[b])
+			continue;
+		output_count(n, sizeof(n), p->ages[b]);
+		fprintf(out, "%s%s %s", b ? ", " : "", age_bucket_names[b].text, n);
+	}
+	fputc(')', out);
+}
+
 void output_process_line(FILE *out, const struct proc_fds *p, size_t fds_after)
 {
 	char comm[COMM_LEN], fds[32], after[32], nofile[32];
@@ -291,6 +366,7 @@ void output_process_line(FILE *out, const struct proc_fds *p, size_t fds_after)
 	} else if (!p->nofile_unknown) {
 		fputs(" of unlimited", out);
 	}
+	print_ages(out, p);
 	fputc('\n', out);
 }
 

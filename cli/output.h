@@ -18,9 +18,9 @@
  * Adds the fields that describe one holder and its socket to an object
  * begun with json_begin(): pid, fd, comm, inode, netns, family ("inet" or
  * "inet6"), state, local, remote ("127.0.0.1:9999", "[::1]:9999"),
- * local_port, remote_port, recv_q, send_q, uid, dead.  A dead holder's
- * state is "DEAD" and its local, remote, local_port and remote_port are
- * null.  The caller may add its own fields (e.g. "result") before
+ * local_port, remote_port, recv_q, send_q, uid, dead, age_ms.  A dead
+ * holder's state is "DEAD" and its local, remote, local_port, remote_port
+ * and age_ms are null; age_ms is null too when the age is unknown.  The caller may add its own fields (e.g. "result") before
  * json_end().
  */
 void output_holder_fields(struct json_line *j, const struct scan_result *r,
@@ -30,8 +30,8 @@ void output_holder_fields(struct json_line *j, const struct scan_result *r,
  *   {"type":"holder", the holder fields} per holder, then
  *   {"type":"backlog","pid","fd","comm","inode","local","netns","closewait"}
  *     per backlog (pid, fd and comm null when no process holds the listener),
- *   {"type":"process","pid","comm","fds","nofile"} per process (nofile 0:
- *     unlimited or unknown).
+ *   {"type":"process","pid","comm","fds","nofile", the age fields} per
+ *     process (nofile 0: unlimited or unknown).
  */
 int output_json(FILE *out, const struct scan_result *r);
 /*
@@ -48,9 +48,23 @@ void output_backlog_line(FILE *out, const struct scan_result *r, const struct ba
 /*
  * "java 4711: 16,003 fds of 65,536"; with fds_after other than SIZE_MAX
  * "java 4711: 16,003 -> 12 fds of 65,536"; "of unlimited" when nofile is 0,
- * no "of" part when the limit is unknown.
+ * no "of" part when the limit is unknown.  Then, when it holds CLOSE_WAIT
+ * sockets, "; CLOSE_WAIT 412, oldest 3h (<1m 2, <10m 5, <1h 10, <1d 395,
+ * older 0)", with ", unknown N" inside when some ages are unknown, or
+ * "; CLOSE_WAIT 3 (age unknown)" when none is known.
  */
 void output_process_line(FILE *out, const struct proc_fds *p, size_t fds_after);
+/* Longest output_age() text, with its NUL. */
+#define AGE_TEXT_LEN 24
+/* "45s", "12m", "3h", "2d" (rounded down to the largest unit that fits); "-" unknown. */
+void output_age(char *buf, size_t size, int64_t age_ms);
+/* "age_ms": the age, or null when it is unknown (TCP_AGE_UNKNOWN). */
+void output_age_field(struct json_line *j, int64_t age_ms);
+/*
+ * A process's "closewait", "oldest_ms" (null when no age is known) and
+ * "ages": {"under_1m","under_10m","under_1h","under_1d","older","unknown"}.
+ */
+void output_process_age_fields(struct json_line *j, const struct proc_fds *p);
 /* n with a comma every three digits: "65,536". */
 void output_count(char *buf, size_t size, uint64_t n);
 /*

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/output.h"
 #include "cli/report.h"
 #include "common/diag.h"
 #include "common/json.h"
@@ -110,6 +111,7 @@ static void add_tcp_fields(struct json_line *j, const struct fd_desc *d)
 	json_add_str(j, "state", d->dead ? "DEAD" : tcp_state_name(s->state));
 	json_add_u64(j, "recv_q", s->rx_queue);
 	json_add_u64(j, "send_q", s->tx_queue);
+	output_age_field(j, d->dead ? TCP_AGE_UNKNOWN : s->age_ms);
 }
 
 static int print_json(struct json_line *j, const struct method *m,
@@ -207,4 +209,15 @@ void report_note_holders(struct op_target *targets, const struct scan_result *ot
 			snprintf(t->held_by + len, sizeof(t->held_by) - len, "%s pid %d (%s) fd %d",
 				 len > 20 ? "," : "", h->pid, h->comm, h->fd);
 	}
+}
+
+void report_unaged(const struct scan_stats *st)
+{
+	if (!st->unaged)
+		return;
+	pr_warn("--older-than passed over %zu CLOSE_WAIT socket%s of unknown age: %s",
+		st->unaged, st->unaged == 1 ? "" : "s", st->netns_proc ?
+		"a TCP table read from /proc/net/tcp has no timers (sock_diag, which "
+		"has them, needs CAP_SYS_ADMIN to enter a network namespace)" :
+		"the kernel gave no tcp_info for them");
 }

@@ -11,6 +11,11 @@
 
 void report_targets(const struct options *opt, const struct target_info *ti,
 		    const struct op_target *targets, size_t n, const struct op_stats *stats);
+/*
+ * Says once, as a warning, how many sockets --older-than could not age and
+ * why; nothing when it aged them all.
+ */
+void report_unaged(const struct scan_stats *st);
 /* Records in each closed target which other (pid, fd) still hold its socket. */
 void report_note_holders(struct op_target *targets, const struct scan_result *others);
 

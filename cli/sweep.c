@@ -156,6 +156,7 @@ static void report_process(const struct options *opt, const struct scan_result *
 	json_add_i64(&j, "max_window_us", job->stats.max_window_us);
 	json_add_u64(&j, "windows", job->stats.windows);
 	json_add_u64(&j, "threads", job->stats.threads);
+	output_process_age_fields(&j, p);
 	if (json_end(&j, stdout))
 		pr_errno(ENOMEM, "writing JSON");
 	json_free(&j);
@@ -444,6 +445,7 @@ int cmd_sweep(const struct options *opt)
 		scan_result_free(&r);
 		return EXIT_FAILED;
 	}
+	report_unaged(&r.stats);
 	ret = drop_own_holders(&r, &protected);
 	if (!ret)
 		ret = make_jobs(opt, &r, &protected, &jobs, &njobs);

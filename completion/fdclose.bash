@@ -12,7 +12,7 @@ _fdclose_value_next()
 	local s head
 	case $1 in
 	--method | --timeout | --settle | --max-pause | --pid | --port | \
-		--local | --remote | --comm | --uid)
+		--local | --remote | --comm | --uid | --older-than)
 		return 0
 		;;
 	--*) return 1 ;;
@@ -76,7 +76,7 @@ _fdclose()
 	local opts='-a --all-closewait -l --list -n --dry-run -f --force
 		-m --method -j --json --settle --include-dead --backtrace -t --timeout
 		--max-pause --no-syslog -v --verbose -q --quiet -h --help
-		-V --version -p --pid -P --port --local --remote --comm --uid'
+		-V --version -p --pid -P --port --local --remote --comm --uid --older-than'
 	local opt=$prev
 	# The value of -m in a cluster such as -nm is -m's.
 	[[ $prev == -[!-]* ]] && _fdclose_value_next "$prev" && opt=-${prev: -1}
@@ -94,7 +94,7 @@ _fdclose()
 		return
 		;;
 	-t | --timeout | --settle | --max-pause | -P | --port | --local | \
-		--remote | --uid)
+		--remote | --uid | --older-than)
 		return
 		;;
 	esac

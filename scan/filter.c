@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* --local, --remote, --port, --uid and --comm: what a scan keeps. */
+/* --local, --remote, --port, --uid, --comm and --older-than: what a scan keeps. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
@@ -116,4 +116,11 @@ bool addr_filter_match(const struct addr_filter *f, int family, const uint8_t ad
 		addr = v6;
 	}
 	return !memcmp(addr, f->addr, 16);
+}
+
+bool age_filter_match(const struct scan_filter *f, int64_t age_ms)
+{
+	if (f->older_than_ms < 0)
+		return true;
+	return age_ms != TCP_AGE_UNKNOWN && age_ms >= f->older_than_ms;
 }

@@ -110,6 +110,7 @@ void scan_filter_init(struct scan_filter *f)
 	memset(f, 0, sizeof(*f));
 	f->port = -1;
 	f->uid = -1;
+	f->older_than_ms = -1;
 	f->local.port = -1;
 	f->remote.port = -1;
 }
@@ -191,6 +192,8 @@ static int read_netns_tables(struct scan_ctx *ctx, const struct netns *ns)
 	for (i = 0; i < ns->nprocs; i++) {
 		ret = tcp_read_each(set->procs[ns->first + i].pid, ns->inode, table_sock, ctx,
 				    &ctx->r->stats.malformed);
+		if (!ret)
+			ctx->r->stats.netns_proc++;
 		if (!ret || ret == -ENOMEM)
 			break;
 	}
@@ -323,6 +326,10 @@ static int match_queues(struct scan_ctx *ctx)
 		k = find_listener(l, &q->socks[i]);
 		if (!queued_matches(ctx->f, &q->socks[i], k < 0 ? NULL : &l->socks[k]))
 			continue;
+		if (!age_filter_match(ctx->f, q->socks[i].age_ms)) {
+			r->stats.unaged += q->socks[i].age_ms == TCP_AGE_UNKNOWN;
+			continue;
+		}
 		if (k < 0)
 			r->stats.queued_unmatched++;
 		else
@@ -823,6 +830,7 @@ static int add_dead(struct scan_ctx *ctx, const struct candidate *c, uint32_t ui
 	if (!dead_matches(ctx->f, uid))
 		return 0;
 	memset(&d, 0, sizeof(d));
+	d.age_ms = TCP_AGE_UNKNOWN;
 	d.inode = c->inode;
 	d.netns = c->netns;
 	d.family = (uint8_t)c->family;
@@ -1103,6 +1111,40 @@ static void ctx_free(struct scan_ctx *ctx)
 }
 
 /*
+ * --older-than, applied to the holders once they are known rather than to
+ * the tables, so that the count of sockets it could not age names only
+ * sockets the process filters selected; each socket counts once, however
+ * many processes hold it.  A dead socket has no CLOSE_WAIT age: left out.
+ */
+static int drop_young(const struct scan_filter *f, struct scan_result *r)
+{
+	bool *counted;
+	size_t i, kept = 0;
+
+	if (f->older_than_ms < 0)
+		return 0;
+	counted = calloc(r->socks.count ? r->socks.count : 1, sizeof(*counted));
+	if (!counted)
+		return -ENOMEM;
+	for (i = 0; i < r->count; i++) {
+		const struct holder *h = &r->holders[i];
+		int64_t age = r->socks.socks[h->sock].age_ms;
+
+		if (!h->dead && age_filter_match(f, age)) {
+			r->holders[kept++] = *h;
+			continue;
+		}
+		if (!h->dead && age == TCP_AGE_UNKNOWN && !counted[h->sock]) {
+			counted[h->sock] = true;
+			r->stats.unaged++;
+		}
+	}
+	r->count = kept;
+	free(counted);
+	return 0;
+}
+
+/*
  * Another fdclose at work holds its own references to the sockets it is
  * closing (pidfd_getfd): they are not leaks, and injecting into it would
  * strand its target.  Holders are sorted by pid, so each pid is asked once.
@@ -1166,7 +1208,11 @@ int scan_closewait(const struct scan_filter *f, struct scan_result *r)
 	if (r->count)
 		qsort(r->holders, r->count, sizeof(*r->holders), cmp_holder);
 	drop_other_fdclose(r);
-	ret = make_procs(&ctx);
+	ret = drop_young(f, r);
+	if (!ret)
+		ret = make_procs(&ctx);
+	if (!ret)
+		scan_count_ages(r);
 free_all:
 	ctx_free(&ctx);
 	netns_set_free(&set);
@@ -1224,8 +1270,11 @@ int scan_settle(struct scan_result *first, const struct scan_result *second)
 		const struct holder *h = &first->holders[i];
 		const struct holder *o = find_holder(second, h->pid, h->fd);
 
-		if (o && second->socks.socks[o->sock].inode == first->socks.socks[h->sock].inode)
-			first->holders[kept++] = *h;
+		if (!o || second->socks.socks[o->sock].inode != first->socks.socks[h->sock].inode)
+			continue;
+		/* The later look is the truer age. */
+		first->socks.socks[h->sock].age_ms = second->socks.socks[o->sock].age_ms;
+		first->holders[kept++] = *h;
 	}
 	first->count = kept;
 
@@ -1260,6 +1309,7 @@ int scan_settle(struct scan_result *first, const struct scan_result *second)
 		first->procs[kept++] = p;
 	}
 	first->nprocs = kept;
+	scan_count_ages(first);
 	return 0;
 }
 

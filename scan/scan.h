@@ -45,6 +45,8 @@ struct scan_filter {
 	const char *comm;	/* --comm NAME: exact process name; NULL any */
 	long long uid;		/* --uid UID: the socket's owner uid (the tcp table's
 				 * uid column, as ss -e shows); -1 any */
+	int64_t older_than_ms;	/* --older-than: only sockets whose age (tcp_sock.age_ms)
+				 * is known and at least this; -1 any age */
 };
 
 /*
@@ -80,6 +82,31 @@ struct backlog {
 	size_t closewait;	/* how many */
 };
 
+/*
+ * How long a process's listed sockets have been in CLOSE_WAIT (each one's
+ * tcp_sock.age_ms), in buckets an on-call engineer reads at a glance: a
+ * steady leak fills all of them, a burst one.
+ */
+enum age_bucket {
+	AGE_UNDER_1M,
+	AGE_UNDER_10M,
+	AGE_UNDER_1H,
+	AGE_UNDER_1D,
+	AGE_OLDER,
+	AGE_UNKNOWN,		/* no timer could be read (the /proc/net/tcp path) */
+	AGE_BUCKETS
+};
+
+struct age_bucket_name {
+	const char *text;	/* "<1m", as the process line shows it */
+	const char *key;	/* "under_1m", the JSON key */
+};
+
+extern const struct age_bucket_name age_bucket_names[AGE_BUCKETS];
+
+/* The bucket of an age in ms; TCP_AGE_UNKNOWN (any negative) is AGE_UNKNOWN. */
+enum age_bucket age_bucket_of(int64_t age_ms);
+
 /* A process with something listed, and how close it is to its fd limit. */
 struct proc_fds {
 	pid_t pid;
@@ -88,7 +115,14 @@ struct proc_fds {
 	uint64_t nofile;	/* soft "Max open files" from /proc/PID/limits;
 				 * 0 unknown or unlimited */
 	bool nofile_unknown;	/* with nofile 0: the limits could not be read */
+	size_t closewait;	/* its CLOSE_WAIT holders listed (not the dead ones) */
+	int64_t oldest_ms;	/* the oldest of their ages; TCP_AGE_UNKNOWN if none known */
+	size_t ages[AGE_BUCKETS];	/* how many of them in each bucket */
 };
+
+/* Empties p's age counts; then proc_ages_add() once per CLOSE_WAIT holder. */
+void proc_ages_reset(struct proc_fds *p);
+void proc_ages_add(struct proc_fds *p, int64_t age_ms);
 
 struct scan_stats {
 	size_t netns;		/* distinct network namespaces read */
@@ -106,6 +140,10 @@ struct scan_stats {
 	size_t unlisted;	/* CLOSE_WAIT holders whose namespace we could not
 				 * read, found by asking the socket */
 	size_t queued_unmatched;	/* accept-queue CLOSE_WAITs without a listener */
+	size_t unaged;		/* CLOSE_WAIT sockets the other filters selected but
+				 * --older-than passed over: their age is unknown */
+	size_t netns_proc;	/* namespaces read from /proc/PID/net/tcp{,6}, which
+				 * has no timers: sock_diag could not enter them */
 };
 
 struct scan_result {
@@ -124,6 +162,11 @@ struct scan_result {
 struct sock_probe;
 
 void scan_filter_init(struct scan_filter *f);
+/*
+ * --older-than: true when no age is asked for, or the age is known and at
+ * least the one asked for.  A socket of unknown age is never old enough.
+ */
+bool age_filter_match(const struct scan_filter *f, int64_t age_ms);
 /* Fills r (which the caller zeroes first); 0 or -errno. */
 int scan_closewait(const struct scan_filter *f, struct scan_result *r);
 /*
@@ -134,6 +177,8 @@ int scan_closewait(const struct scan_filter *f, struct scan_result *r);
  */
 int scan_settle(struct scan_result *first, const struct scan_result *second);
 void scan_result_free(struct scan_result *r);
+/* Fills each process's closewait, oldest_ms and ages from the holders. */
+void scan_count_ages(struct scan_result *r);
 
 /*
  * Where the scan asks about sockets in no table; NULL restores the kernel

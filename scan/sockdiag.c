@@ -4,11 +4,13 @@
 #include <fcntl.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -22,6 +24,9 @@
 #ifndef SO_COOKIE
 #define SO_COOKIE 57
 #endif
+
+/* Asks for struct tcp_info with each reply: the age of a socket is in it. */
+#define DIAG_EXT_INFO (1U << (INET_DIAG_INFO - 1))
 
 /*
  * A netlink socket lives in the namespace it was made in: make it inside the
@@ -98,6 +103,7 @@ static int lookup(struct sockdiag *d)
 		.req = {
 			.sdiag_family = d->sock.family,
 			.sdiag_protocol = IPPROTO_TCP,
+			.idiag_ext = DIAG_EXT_INFO,
 			.idiag_states = ~0U,
 			.id = {
 				.idiag_sport = htons(d->sock.local_port),
@@ -126,7 +132,8 @@ static int lookup(struct sockdiag *d)
 		/* A stale cookie means the 4-tuple now belongs to another socket. */
 		return e->error == -ESTALE ? -ENOENT : e->error;
 	}
-	if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY)
+	if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+	    h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
 		return -EPROTO;
 	m = NLMSG_DATA(h);
 	d->sock.state = m->idiag_state;
@@ -134,6 +141,7 @@ static int lookup(struct sockdiag *d)
 	d->sock.uid = m->idiag_uid;
 	d->sock.rx_queue = m->idiag_rqueue;
 	d->sock.tx_queue = m->idiag_wqueue;
+	d->sock.age_ms = sockdiag_msg_age(h);
 	return 0;
 }
 
@@ -214,6 +222,7 @@ int sockdiag_describe(int fd, struct sockdiag *d)
 
 	memset(d, 0, sizeof(*d));
 	d->nl = -1;
+	d->sock.age_ms = TCP_AGE_UNKNOWN;
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len))
 		return -errno;
 	len = sizeof(proto);
@@ -251,24 +260,66 @@ void sockdiag_done(struct sockdiag *d)
 	d->nl = -1;
 }
 
-static int append_diag_msg(struct tcp_table *t, const struct inet_diag_msg *m, uint64_t netns)
+/*
+ * The attribute of that type after the inet_diag_msg of reply h, bounds
+ * checked against the reply's own length; NULL when there is none.
+ */
+static const struct rtattr *diag_attr(const struct nlmsghdr *h, unsigned short type)
 {
-	struct tcp_sock s = {
-		.inode = m->idiag_inode,
-		.netns = netns,
-		.tx_queue = m->idiag_wqueue,
-		.rx_queue = m->idiag_rqueue,
-		.uid = m->idiag_uid,
-		.local_port = ntohs(m->id.idiag_sport),
-		.remote_port = ntohs(m->id.idiag_dport),
-		.family = m->idiag_family,
-		.state = m->idiag_state,
-	};
-	size_t len = m->idiag_family == AF_INET ? 4 : 16;
+	size_t off = NLMSG_LENGTH(NLMSG_ALIGN(sizeof(struct inet_diag_msg)));
 
-	memcpy(s.local_addr, m->id.idiag_src, len);
-	memcpy(s.remote_addr, m->id.idiag_dst, len);
-	return tcp_table_append(t, &s);
+	while (off + sizeof(struct rtattr) <= h->nlmsg_len) {
+		const struct rtattr *a = (const void *)((const char *)h + off);
+
+		if (a->rta_len < sizeof(*a) || off + a->rta_len > h->nlmsg_len)
+			return NULL;
+		if ((a->rta_type & NLA_TYPE_MASK) == type)
+			return a;
+		off += RTA_ALIGN(a->rta_len);
+	}
+	return NULL;
+}
+
+int64_t sockdiag_msg_age(const struct nlmsghdr *h)
+{
+	const size_t need = offsetof(struct tcp_info, tcpi_last_ack_recv) +
+			    sizeof(((struct tcp_info *)0)->tcpi_last_ack_recv);
+	const struct rtattr *a;
+	uint32_t ms;
+
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg)))
+		return TCP_AGE_UNKNOWN;
+	a = diag_attr(h, INET_DIAG_INFO);
+	/* An older kernel's tcp_info is shorter: it must reach the field. */
+	if (!a || RTA_PAYLOAD(a) < need)
+		return TCP_AGE_UNKNOWN;
+	memcpy(&ms, (const char *)RTA_DATA(a) + offsetof(struct tcp_info, tcpi_last_ack_recv),
+	       sizeof(ms));
+	return ms;
+}
+
+int sockdiag_msg_sock(const struct nlmsghdr *h, uint64_t netns, struct tcp_sock *s)
+{
+	const struct inet_diag_msg *m = NLMSG_DATA(h);
+	size_t len;
+
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
+		return -EPROTO;
+	memset(s, 0, sizeof(*s));
+	s->inode = m->idiag_inode;
+	s->netns = netns;
+	s->tx_queue = m->idiag_wqueue;
+	s->rx_queue = m->idiag_rqueue;
+	s->uid = m->idiag_uid;
+	s->age_ms = sockdiag_msg_age(h);
+	s->local_port = ntohs(m->id.idiag_sport);
+	s->remote_port = ntohs(m->id.idiag_dport);
+	s->family = m->idiag_family;
+	s->state = m->idiag_state;
+	len = m->idiag_family == AF_INET ? 4 : 16;
+	memcpy(s->local_addr, m->id.idiag_src, len);
+	memcpy(s->remote_addr, m->id.idiag_dst, len);
+	return 0;
 }
 
 /* Reads one dump's replies until NLMSG_DONE; 0 or -errno. */
@@ -287,13 +338,16 @@ static int read_dump(int nl, struct tcp_table *t, uint64_t netns)
 			return -errno;
 		left = (size_t)n;
 		for (h = (const void *)buf; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+			struct tcp_sock s;
 			int ret;
 
 			if (h->nlmsg_type == NLMSG_DONE)
 				return 0;
 			if (h->nlmsg_type == NLMSG_ERROR)
 				return ((const struct nlmsgerr *)NLMSG_DATA(h))->error ?: -EPROTO;
-			ret = append_diag_msg(t, NLMSG_DATA(h), netns);
+			ret = sockdiag_msg_sock(h, netns, &s);
+			if (!ret)
+				ret = tcp_table_append(t, &s);
 			if (ret)
 				return ret;
 		}
@@ -301,7 +355,7 @@ static int read_dump(int nl, struct tcp_table *t, uint64_t netns)
 }
 
 static int dump_family(int nl, int family, unsigned int state_mask, struct tcp_table *t,
-		       uint64_t netns)
+		       uint64_t netns, uint8_t ext)
 {
 	struct {
 		struct nlmsghdr nlh;
@@ -315,6 +369,7 @@ static int dump_family(int nl, int family, unsigned int state_mask, struct tcp_t
 		.req = {
 			.sdiag_family = (uint8_t)family,
 			.sdiag_protocol = IPPROTO_TCP,
+			.idiag_ext = ext,
 			.idiag_states = state_mask,
 		},
 	};
@@ -326,16 +381,22 @@ static int dump_family(int nl, int family, unsigned int state_mask, struct tcp_t
 
 int sockdiag_dump(pid_t pid, uint64_t netns, unsigned int state_mask, struct tcp_table *t)
 {
+	/*
+	 * Every socket's tcp_info, for its age: about 0.2 us a socket more
+	 * for the kernel (1 ms in 5,000), a few percent of a --list, which
+	 * shows every age anyway.
+	 */
+	uint8_t ext = DIAG_EXT_INFO;
 	size_t before = t->count;
 	int nl = netlink_in_netns_of_pid(pid);
 	int ret;
 
 	if (nl < 0)
 		return nl;
-	ret = dump_family(nl, AF_INET, state_mask, t, netns);
+	ret = dump_family(nl, AF_INET, state_mask, t, netns, ext);
 	/* A kernel without IPv6 answers ENOENT for that family: nothing to add. */
 	if (!ret) {
-		ret = dump_family(nl, AF_INET6, state_mask, t, netns);
+		ret = dump_family(nl, AF_INET6, state_mask, t, netns, ext);
 		if (ret == -ENOENT)
 			ret = 0;
 	}

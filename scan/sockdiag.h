@@ -40,11 +40,26 @@ void sockdiag_done(struct sockdiag *d);
  * Appends to t the TCP sockets (IPv4 and IPv6) whose state is in state_mask
  * (TCP_STATE_BIT()s) in the network namespace of pid, as netns: one
  * NETLINK_SOCK_DIAG dump each, filtered by the kernel, where reading
- * /proc/PID/net/tcp and tcp6 walks the whole hash table four times.  Needs
- * CAP_SYS_ADMIN to enter another namespace; 0 or -errno (the caller then
- * reads /proc instead).
+ * /proc/PID/net/tcp and tcp6 walks the whole hash table four times.  Each
+ * socket's age (tcp_sock.age_ms) comes from the tcp_info asked with it.
+ * Needs CAP_SYS_ADMIN to enter another namespace; 0 or -errno (the caller
+ * then reads /proc instead, which ages nothing).
  */
 int sockdiag_dump(pid_t pid, uint64_t netns, unsigned int state_mask, struct tcp_table *t);
+struct nlmsghdr;
+
+/*
+ * Fills s from one SOCK_DIAG_BY_FAMILY reply (an inet_diag_msg and its
+ * attributes), as netns; 0, or -EPROTO when the reply is too short.
+ */
+int sockdiag_msg_sock(const struct nlmsghdr *h, uint64_t netns, struct tcp_sock *s);
+/*
+ * tcpi_last_ack_recv from the INET_DIAG_INFO attribute of reply h, in ms;
+ * TCP_AGE_UNKNOWN when there is none (not asked for, a time-wait or
+ * request socket) or an older kernel's tcp_info ends before that field.
+ */
+int64_t sockdiag_msg_age(const struct nlmsghdr *h);
+
 /*
  * The TCP tables of pid's namespace: by sock_diag when fdclose may, else by
  * /proc/PID/net/tcp{,6} (tcp_read(), which the recorded trees of the unit

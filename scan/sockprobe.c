@@ -104,6 +104,9 @@ static int describe(int ref, const struct stat *st, struct sock_state *out)
 	if (getsockopt(ref, IPPROTO_TCP, TCP_INFO, &info, &len))
 		return -errno;
 	s->state = info.tcpi_state;
+	s->age_ms = len < offsetof(struct tcp_info, tcpi_last_ack_recv) +
+			  sizeof(info.tcpi_last_ack_recv) ?
+		    TCP_AGE_UNKNOWN : info.tcpi_last_ack_recv;
 	/* Kernels before 4.2 do not count segments: call it a connection then. */
 	out->carried = len < offsetof(struct tcp_info, tcpi_segs_in) + sizeof(info.tcpi_segs_in) ||
 		       info.tcpi_segs_in || info.tcpi_segs_out;

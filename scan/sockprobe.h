@@ -25,7 +25,8 @@ struct sock_state {
 	 * state, family, rx/tx queues (SIOCINQ and SIOCOUTQ: the receive
 	 * queue without the FIN that /proc/net/tcp counts), uid (the owner of
 	 * the socket's inode), netns (0 when the kernel would not say), and
-	 * for a connected socket its addresses.
+	 * for a connected socket its addresses; age_ms from TCP_INFO as
+	 * sock_diag gives it.
 	 */
 	struct tcp_sock sock;
 	bool carried;		/* it ever sent or received a segment */

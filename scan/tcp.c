@@ -193,6 +193,8 @@ static int parse_line(const char *line, const char *end, int family, struct tcp_
 	if (take_owner(&c, s))
 		return -EINVAL;
 	s->family = (uint8_t)family;
+	/* The table's timer columns say when the next timer fires, not how old anything is. */
+	s->age_ms = TCP_AGE_UNKNOWN;
 	return 0;
 }
 

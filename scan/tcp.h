@@ -32,12 +32,22 @@ enum tcp_state_nr {
 #define TCP_STATE_BIT(s) (1u << (s))
 #define TCP_ALL_STATES (~0u)
 
+/* tcp_sock.age_ms when no timer could be read: /proc/net/tcp shows none. */
+#define TCP_AGE_UNKNOWN INT64_C(-1)
+
 struct tcp_sock {
 	uint64_t inode;		/* 0 for sockets without a file (accept queue, orphans) */
 	uint64_t netns;		/* inode of the network namespace it was read in */
 	uint32_t tx_queue;	/* Send-Q */
 	uint32_t rx_queue;	/* Recv-Q */
 	uint32_t uid;
+	/*
+	 * ms since the socket last received a segment (tcp_info's
+	 * tcpi_last_ack_recv): for a CLOSE_WAIT socket, how long ago the
+	 * peer's FIN came, unless the peer sent something since.  Only
+	 * sock_diag and TCP_INFO give it; else TCP_AGE_UNKNOWN.
+	 */
+	int64_t age_ms;
 	uint16_t local_port;
 	uint16_t remote_port;
 	uint8_t family;		/* AF_INET or AF_INET6 */

@@ -415,7 +415,10 @@ fdclose_list_json() {
 		if type != "object" then .
 		elif .type == "process" then
 			if (.pid | type) != "number" or (.fds | type) != "number" or
-			   (.nofile | type) != "number" then "bad process object: \(tojson)"
+			   (.nofile | type) != "number" or (.closewait | type) != "number" or
+			   (.oldest_ms | type | IN("number", "null") | not) or
+			   (.ages | type) != "object" or (.ages | add) != .closewait
+			then "bad process object: \(tojson)"
 			else empty end
 		elif .type == "backlog" then
 			if (.closewait | type) != "number" or (.local | type) != "string"
@@ -425,7 +428,8 @@ fdclose_list_json() {
 		     (.inode | type) != "number" or (.netns | type) != "number" or
 		     (.recv_q | type) != "number" or (.send_q | type) != "number" or
 		     (.comm | type) != "string" or (.local | type) != "string" or
-		     (.remote | type) != "string" or (.state | type) != "string"
+		     (.remote | type) != "string" or (.state | type) != "string" or
+		     (has("age_ms") | not) or (.age_ms | type | IN("number", "null") | not)
 		then "fields missing or of the wrong type: \(tojson)"
 		elif .state != "CLOSE-WAIT" then "not CLOSE-WAIT: \(tojson)"
 		else empty end' "$file") || fail "jq could not read fdclose's output"
@@ -710,6 +714,7 @@ sweep_check() {
 			   has("local") and has("remote") and
 			   (.state | str) and (.recv_q | num) and (.send_q | num) and
 			   (.error | strnull) and has("error") and (.frozen_us | numnull) and
+			   has("age_ms") and (.age_ms | numnull) and
 			   .method == $method and
 			   (if $method != "shutdown" and (.result == $done or .result == "failed")
 			    then .frozen_us | num else true end) and
@@ -723,6 +728,7 @@ sweep_check() {
 			else "holder: fields missing or of the wrong type: \(tojson)" end
 		elif .type == "process" then
 			if (.pid | num) and (.comm | str) and (.fds_before | num) and (.nofile | num) and
+			   (.closewait | num) and (.oldest_ms | numnull) and (.ages | type) == "object" and
 			   if $dry then (.fds_after | numnull) and (.frozen_us | numnull) and
 				(.max_window_us | numnull) and (.windows | numnull) and (.threads | numnull)
 			   else (.fds_after | num) and (.frozen_us | num) and (.max_window_us | num) and

@@ -66,7 +66,7 @@ assert_file_empty "$ERR" "fdclose --list on stderr"
 assert_eq 3 "$(sed '1,/^$/d' "$OUT" | grep -c ' fds of ')" "process lines of fdclose --list"
 sed -i '/^$/,$d' "$OUT"
 assert_eq $((7 + 1)) "$(wc -l <"$OUT")" "lines of fdclose --list (header + holders)"
-assert_match '^Recv-Q +Send-Q +Local Address:Port +Peer Address:Port +Process +PID +FD$' \
+assert_match '^Recv-Q +Send-Q +Local Address:Port +Peer Address:Port +Age +Process +PID +FD$' \
 	"$(head -1 "$OUT")" "table header"
 while read -r pid fd _ local remote recvq sendq; do
 	n=$(tail -n +2 "$OUT" | awk -v p="$pid" -v f="$fd" -v l="$local" -v r="$remote" '

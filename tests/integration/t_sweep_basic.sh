@@ -73,7 +73,8 @@ while read -r pid fd _ local remote _; do
 	line="closed fd $fd in pid $pid (cwfix): tcp $local -> $remote CLOSE-WAIT"
 	assert_eq 1 "$(grep -cxF "$line" "$out")" "lines '$line' in the output"
 done <"$IT_TMP/before"
-# One line per process: its fds before -> after, of its limit.  The live
+# One line per process: its fds before -> after, of its limit, and the ages
+# of its CLOSE_WAIT sockets.  The live
 # traffic opens and closes control connections, so before - after may be
 # off by one from what was closed in it.
 i=0
@@ -82,7 +83,7 @@ for n in $names; do
 	k=$(fx_field "$n" closewait | wc -w)
 	line=$(grep -E "^cwfix $pid: " "$out") || fail "no line for process $pid ($n):"$'\n'"$(cat "$out")"
 	assert_eq 1 "$(grep -cE "^cwfix $pid: " "$out")" "lines for process $pid"
-	assert_match "^cwfix $pid: [0-9,]+ -> [0-9,]+ fds of $(commify "${nofile[$i]}")\$" "$line" "process line of $n"
+	assert_match "^cwfix $pid: [0-9,]+ -> [0-9,]+ fds of $(commify "${nofile[$i]}"); CLOSE_WAIT $k, oldest [0-9]+s \(<1m $k, <10m 0, <1h 0, <1d 0, older 0\)\$" "$line" "process line of $n"
 	[[ $line =~ :\ ([0-9,]+)\ -\>\ ([0-9,]+)\  ]] || framework_error "cannot parse '$line'"
 	before=${BASH_REMATCH[1]//,/}
 	after=${BASH_REMATCH[2]//,/}

@@ -39,9 +39,10 @@ static const struct fake_sock fake_socks[] = {
 				      .uid = 1000 }, .carried = true } },
 	{ 201, 5, "TCPv6", 0, { .sock = { .state = TCPS_CLOSE, .family = AF_INET6, .uid = 33 },
 				.carried = true } },
-	/* CLOSE_WAIT in a namespace that no process is in any more. */
+	/* CLOSE_WAIT in a namespace that no process is in any more; its TCP_INFO ages it. */
 	{ 201, 6, "TCP", 0, { .sock = { .state = TCPS_CLOSE_WAIT, .family = AF_INET, .uid = 33,
 				       .rx_queue = 1, .netns = FAKE_CONTAINER_ORPHAN_NS,
+				       .age_ms = 90 * 60000,
 				       .local_port = 5000, .remote_port = 6000,
 				       .local_addr = { 10, 9, 0, 2 },
 				       .remote_addr = { 10, 9, 0, 1 } }, .carried = true } },

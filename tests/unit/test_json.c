@@ -257,6 +257,29 @@ static void test_write_error(void **state)
 	json_free(&j);
 }
 
+/* A small object as a value: commas inside and after it as anywhere else. */
+static void test_nested_object(void **state)
+{
+	struct json_line j = { 0 };
+	char *text;
+
+	(void)state;
+	json_begin(&j);
+	json_add_i64(&j, "pid", 7);
+	json_open_object(&j, "ages");
+	json_add_u64(&j, "a", 1);
+	json_add_u64(&j, "b", 2);
+	json_close_object(&j);
+	json_open_object(&j, "empty");
+	json_close_object(&j);
+	json_add_bool(&j, "last", true);
+	text = end_to_string(&j);
+	assert_string_equal(text, "{\"pid\":7,\"ages\":{\"a\":1,\"b\":2},\"empty\":{},"
+			    "\"last\":true}\n");
+	free(text);
+	json_free(&j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -271,6 +294,7 @@ int main(void)
 		cmocka_unit_test(test_long_string_grows),
 		cmocka_unit_test(test_nested),
 		cmocka_unit_test(test_write_error),
+		cmocka_unit_test(test_nested_object),
 	};
 
 	return cmocka_run_group_tests_name("json", tests, NULL, NULL);

@@ -120,7 +120,7 @@ static void test_table(void **state)
 	assert_non_null(strstr(run.out, "[::ffff:127.0.0.1]:7000"));
 	assert_non_null(strstr(run.out, " worker "));
 	assert_non_null(strstr(run.out, "\nDEAD       3      0      *                       "
-			       "*                        systemd   1   8\n"));
+			       "*                        -   systemd   1   8\n"));
 	assert_non_null(strstr(run.out, "10.9.0.2:5000"));	/* its namespace has no process */
 	/* Then, after the whole table, so that | head shows the table first: */
 	assert_int_equal(line_of(run.out, "\n\n") + 1, 12);
@@ -131,10 +131,17 @@ static void test_table(void **state)
 			       "accept queue of listener socket:[2003], held by no process "
 			       "fdclose could read: the application is not accepting\n"));
 	assert_non_null(strstr(run.out, "\n[::]:8443: 1 CLOSE-WAIT connection waits"));
-	assert_int_equal(line_of(run.out, "\nsystemd 1: 12 fds of 1,024\n") + 1, 18);
-	assert_non_null(strstr(run.out, "\nworker 100: 4 fds of unlimited\n"));
-	assert_non_null(strstr(run.out, "\nx\"\\???y?z 201: 4 fds\n"));
-	assert_true(strstr(run.out, "\nzm 600: 2 fds\n") == run.out + strlen(run.out) - 15);
+	/* The /proc tables age nothing; the socket asked directly has its TCP_INFO age. */
+	assert_int_equal(line_of(run.out, "\nsystemd 1: 12 fds of 1,024; CLOSE_WAIT 2 "
+				 "(age unknown)\n") + 1, 18);
+	assert_non_null(strstr(run.out, "\nworker 100: 4 fds of unlimited; CLOSE_WAIT 2 "
+			       "(age unknown)\n"));
+	assert_non_null(strstr(run.out, "\nx\"\\???y?z 201: 4 fds; CLOSE_WAIT 2, oldest 1h "
+			       "(<1m 0, <10m 0, <1h 0, <1d 1, older 0, unknown 1)\n"));
+	assert_true(strstr(run.out, "\nzm 600: 2 fds; CLOSE_WAIT 1 (age unknown)\n") ==
+		    run.out + strlen(run.out) - 43);
+	assert_non_null(strstr(run.out, "10.9.0.1:6000            1h  x\"\\???y?z 201 6\n"));
+	assert_non_null(strstr(run.out, "127.0.0.1:41242          -   zm        600 4\n"));
 	/* The malformed line is worth a warning; nothing else is said. */
 	assert_non_null(strstr(run.err, "warning: skipped 1 malformed line"));
 	assert_int_equal(count_lines(run.err), 1);
@@ -162,12 +169,20 @@ static void test_json(void **state)
 			       "\"comm\":\"worker\",\"inode\":1020,\"netns\":4026531840,"
 			       "\"family\":\"inet\",\"state\":\"DEAD\",\"local\":null,"
 			       "\"remote\":null,\"local_port\":null,\"remote_port\":null,"
-			       "\"recv_q\":3,\"send_q\":0,\"uid\":1000,\"dead\":true}\n"));
+			       "\"recv_q\":3,\"send_q\":0,\"uid\":1000,\"dead\":true,"
+			       "\"age_ms\":null}\n"));
 	assert_non_null(strstr(run.out, "{\"type\":\"backlog\",\"pid\":100,\"fd\":10,"
 			       "\"comm\":\"worker\",\"inode\":1010,\"local\":\"0.0.0.0:8000\","
 			       "\"netns\":4026531840,\"closewait\":2}\n"));
 	assert_non_null(strstr(run.out, "{\"type\":\"process\",\"pid\":1,\"comm\":\"systemd\","
-			       "\"fds\":12,\"nofile\":1024}\n"));
+			       "\"fds\":12,\"nofile\":1024,\"closewait\":2,\"oldest_ms\":null,"
+			       "\"ages\":{\"under_1m\":0,\"under_10m\":0,\"under_1h\":0,"
+			       "\"under_1d\":0,\"older\":0,\"unknown\":2}}\n"));
+	assert_non_null(strstr(run.out, "\"pid\":201,\"fd\":6,"));
+	assert_non_null(strstr(run.out, "\"dead\":false,\"age_ms\":5400000}\n"));
+	assert_non_null(strstr(run.out, "\"oldest_ms\":5400000,\"ages\":{\"under_1m\":0,"
+			       "\"under_10m\":0,\"under_1h\":0,\"under_1d\":1,\"older\":0,"
+			       "\"unknown\":1}}\n"));
 	/* Holders first, then backlogs, then processes. */
 	last_holder = line_of(run.out, "\"pid\":600,\"fd\":4,");
 	first_backlog = line_of(run.out, "\"type\":\"backlog\"");
@@ -194,13 +209,13 @@ static void test_filters(void **state)
 	run = run_list(&opt);
 	assert_int_equal(run.status, EXIT_OK);
 	assert_string_equal(run.out,
-		"Recv-Q Send-Q Local Address:Port      Peer Address:Port        Process PID FD\n"
-		"1      0      127.0.0.1:9999          127.0.0.1:41234          worker  100 3\n"
-		"0      2      [::ffff:127.0.0.1]:7000 [::ffff:127.0.0.1]:50001 worker  100 7\n"
+		"Recv-Q Send-Q Local Address:Port      Peer Address:Port        Age Process PID FD\n"
+		"1      0      127.0.0.1:9999          127.0.0.1:41234          -   worker  100 3\n"
+		"0      2      [::ffff:127.0.0.1]:7000 [::ffff:127.0.0.1]:50001 -   worker  100 7\n"
 		"\n"
 		"0.0.0.0:8000: 2 CLOSE-WAIT connections wait in the accept queue of pid 100 "
 		"(worker) fd 10: the application is not accepting\n"
-		"worker 100: 4 fds of unlimited\n");
+		"worker 100: 4 fds of unlimited; CLOSE_WAIT 2 (age unknown)\n");
 	free(run.out);
 	free(run.err);
 }
@@ -224,7 +239,45 @@ static void test_nothing_found(void **state)
 	run = run_list(&opt);
 	assert_int_equal(run.status, EXIT_OK);
 	assert_string_equal(run.out,
-			    "Recv-Q Send-Q Local Address:Port Peer Address:Port Process PID FD\n");
+			    "Recv-Q Send-Q Local Address:Port Peer Address:Port Age Process PID FD\n");
+	free(run.out);
+	free(run.err);
+}
+
+/*
+ * --older-than on tables read from /proc: only the socket asked directly
+ * has an age, and the rest are said once, with why.
+ */
+static void test_older_than(void **state)
+{
+	struct options opt = list_options(false);
+	struct run run;
+
+	(void)state;
+	use_proc_tree();
+	opt.filter.older_than_ms = 60000;
+	run = run_list(&opt);
+	assert_int_equal(run.status, EXIT_OK);
+	assert_string_equal(run.out,
+		"Recv-Q Send-Q Local Address:Port Peer Address:Port Age Process   PID FD\n"
+		"1      0      10.9.0.2:5000      10.9.0.1:6000     1h  x\"\\???y?z 201 6\n"
+		"\n"
+		"x\"\\???y?z 201: 4 fds; CLOSE_WAIT 1, oldest 1h (<1m 0, <10m 0, <1h 0, "
+		"<1d 1, older 0)\n");
+	assert_non_null(strstr(run.err, "fdclose: warning: --older-than passed over 11 "
+			       "CLOSE_WAIT sockets of unknown age: a TCP table read from "
+			       "/proc/net/tcp has no timers"));
+	/* Said once: the holders shared by two processes and the queued ones too. */
+	assert_null(strstr(strstr(run.err, "--older-than") + 1, "--older-than"));
+	free(run.out);
+	free(run.err);
+
+	/* Older than the oldest: nothing, and still the same warning. */
+	opt.filter.older_than_ms = 2 * 3600000;
+	run = run_list(&opt);
+	assert_int_equal(run.status, EXIT_OK);
+	assert_int_equal(count_lines(run.out), 1);
+	assert_non_null(strstr(run.err, "passed over 11 CLOSE_WAIT sockets"));
 	free(run.out);
 	free(run.err);
 }
@@ -293,6 +346,7 @@ int main(void)
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_filters),
 		cmocka_unit_test(test_nothing_found),
+		cmocka_unit_test(test_older_than),
 		cmocka_unit_test(test_verbose_stats),
 		cmocka_unit_test(test_asked_pid_missing),
 		cmocka_unit_test(test_scan_failure),

@@ -425,8 +425,13 @@ static void test_100000_lines(void **state)
 
 	print_message("parsed %d lines (%zu bytes) in %.1f ms CPU (all states), %.1f ms (CLOSE_WAIT)\n",
 		      BIG_LINES, len, all_ms, cw_ms);
-	assert_true(all_ms < 100.0);
-	assert_true(cw_ms < 100.0);
+	/*
+	 * Not a speed test (make bench is): a bound twenty times what the
+	 * parser takes under ASan on a loaded machine, which only a parse gone
+	 * quadratic (minutes for this table) could break.
+	 */
+	assert_true(all_ms < 2000.0);
+	assert_true(cw_ms < 2000.0);
 }
 
 static void test_read_recorded(void **state)
