@@ -26,20 +26,15 @@ static void add_endpoint(struct json_line *j, const char *key, int family,
 	json_add_str(j, key, ep);
 }
 
-void output_holder_fields(struct json_line *j, const struct scan_result *r,
-			  const struct holder *h)
+void output_socket_fields(struct json_line *j, const struct tcp_sock *s, bool dead,
+			  const char *state)
 {
-	const struct tcp_sock *s = sock_of(r, h);
-
-	json_add_i64(j, "pid", h->pid);
-	json_add_i64(j, "fd", h->fd);
-	json_add_str(j, "comm", h->comm);
 	json_add_u64(j, "inode", s->inode);
 	json_add_u64(j, "netns", s->netns);
 	json_add_str(j, "family", s->family == AF_INET6 ? "inet6" : "inet");
-	json_add_str(j, "state", holder_state(r, h));
+	json_add_str(j, "state", state);
 	/* A dead socket has no endpoint any more: null, not a made-up 0.0.0.0:0. */
-	if (h->dead) {
+	if (dead) {
 		json_add_null(j, "local");
 		json_add_null(j, "remote");
 		json_add_null(j, "local_port");
@@ -53,8 +48,17 @@ void output_holder_fields(struct json_line *j, const struct scan_result *r,
 	json_add_u64(j, "recv_q", s->rx_queue);
 	json_add_u64(j, "send_q", s->tx_queue);
 	json_add_u64(j, "uid", s->uid);
-	json_add_bool(j, "dead", h->dead);
-	output_age_field(j, h->dead ? TCP_AGE_UNKNOWN : s->age_ms);
+	json_add_bool(j, "dead", dead);
+	output_age_field(j, dead ? TCP_AGE_UNKNOWN : s->age_ms);
+}
+
+void output_holder_fields(struct json_line *j, const struct scan_result *r,
+			  const struct holder *h)
+{
+	json_add_i64(j, "pid", h->pid);
+	json_add_i64(j, "fd", h->fd);
+	json_add_str(j, "comm", h->comm);
+	output_socket_fields(j, sock_of(r, h), h->dead, holder_state(r, h));
 }
 
 void output_age_field(struct json_line *j, int64_t age_ms)
@@ -92,10 +96,10 @@ void output_process_age_fields(struct json_line *j, const struct proc_fds *p)
 		json_add_null(j, "oldest_ms");
 	else
 		json_add_i64(j, "oldest_ms", p->oldest_ms);
-	json_open_object(j, "ages");
+	json_object_begin(j, "ages");
 	for (b = 0; b < AGE_BUCKETS; b++)
 		json_add_u64(j, age_bucket_names[b].key, p->ages[b]);
-	json_close_object(j);
+	json_object_end(j);
 }
 
 static void backlog_fields(struct json_line *j, const struct scan_result *r,

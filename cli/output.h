@@ -7,6 +7,7 @@
 #ifndef FDCLOSE_OUTPUT_H
 #define FDCLOSE_OUTPUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,6 +26,14 @@
  */
 void output_holder_fields(struct json_line *j, const struct scan_result *r,
 			  const struct holder *h);
+/*
+ * The socket's part of those fields, the same wherever a holder object is
+ * printed (--list, PID FD..., --all-closewait): inode, netns, family,
+ * state, local, remote, local_port, remote_port, recv_q, send_q, uid,
+ * dead, age_ms.
+ */
+void output_socket_fields(struct json_line *j, const struct tcp_sock *s, bool dead,
+			  const char *state);
 /*
  * JSON Lines, nothing when nothing was found; 0 or -errno:
  *   {"type":"holder", the holder fields} per holder, then

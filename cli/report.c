@@ -92,26 +92,7 @@ static void print_text(const struct method *m, const struct target_info *ti,
 
 static void add_tcp_fields(struct json_line *j, const struct fd_desc *d)
 {
-	const struct tcp_sock *s = &d->tcp;
-	char ep[TCP_ENDPOINT_LEN];
-
-	json_add_u64(j, "inode", s->inode);
-	json_add_u64(j, "netns", s->netns);
-	json_add_bool(j, "dead", d->dead);
-	/* A dead socket has no endpoint any more: null, not a made-up 0.0.0.0:0. */
-	if (d->dead) {
-		json_add_null(j, "local");
-		json_add_null(j, "remote");
-	} else {
-		tcp_format_endpoint(ep, sizeof(ep), s->family, s->local_addr, s->local_port);
-		json_add_str(j, "local", ep);
-		tcp_format_endpoint(ep, sizeof(ep), s->family, s->remote_addr, s->remote_port);
-		json_add_str(j, "remote", ep);
-	}
-	json_add_str(j, "state", d->dead ? "DEAD" : tcp_state_name(s->state));
-	json_add_u64(j, "recv_q", s->rx_queue);
-	json_add_u64(j, "send_q", s->tx_queue);
-	output_age_field(j, d->dead ? TCP_AGE_UNKNOWN : s->age_ms);
+	output_socket_fields(j, &d->tcp, d->dead, d->dead ? "DEAD" : tcp_state_name(d->tcp.state));
 }
 
 static int print_json(struct json_line *j, const struct method *m,

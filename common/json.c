@@ -226,19 +226,6 @@ void json_add_null(struct json_line *j, const char *key)
 	put_str(j, "null");
 }
 
-void json_open_object(struct json_line *j, const char *key)
-{
-	put_key(j, key);
-	put_mem(j, "{", 1);
-	j->fields = false;
-}
-
-void json_close_object(struct json_line *j)
-{
-	put_mem(j, "}", 1);
-	j->fields = true;
-}
-
 int json_end(struct json_line *j, FILE *out)
 {
 	put_mem(j, "}\n", 2);

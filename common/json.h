@@ -46,12 +46,6 @@ void json_add_i64(struct json_line *j, const char *key, int64_t val);
 void json_add_u64(struct json_line *j, const char *key, uint64_t val);
 void json_add_bool(struct json_line *j, const char *key, bool val);
 void json_add_null(struct json_line *j, const char *key);
-/*
- * An object as the value of key: the adds that follow go into it until
- * json_close_object().  For small groups of counts, not deep trees.
- */
-void json_open_object(struct json_line *j, const char *key);
-void json_close_object(struct json_line *j);
 /* Closes the object and writes it with its newline in one fwrite; 0 or -errno. */
 /*
  * Nested values: an array or an object under key, or, with key NULL, as an

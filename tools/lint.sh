@@ -4,6 +4,7 @@
 #   - clang -fsyntax-only with the project's warnings (gcc builds it already)
 #   - the man page renders without warnings and has the usual sections
 #   - --help, the man page and README.md name the same options
+#   - every JSON field the code emits is described under --json in the man page
 #   - the bash completion offers exactly the options of --help and the
 #     methods fdclose accepts
 #   - no architecture #ifdef outside arch/
@@ -80,6 +81,17 @@ if [ -r "$BASH_COMPLETION" ]; then
 else
 	fail "$BASH_COMPLETION is missing (make deps installs bash-completion)"
 fi
+
+# Every JSON field the code emits is named in the man page's description of
+# --json (and the HARDENED/BACKTRACE prose does not count: only the OPTIONS
+# section, from -j to the next option).
+json_doc=$(awk '/^\.BR \\-j ", " \\-\\-json/ { on = 1 } on && /^\.TP$/ && seen++ { exit } on' man/fdclose.8
+	awk '/^\.B \\-\\-backtrace$/ { on = 1 } on && /^\.TP$/ { exit } on' man/fdclose.8)
+for key in $(grep -ohE 'json_(add_(str|i64|u64|bool|null)|array_begin|object_begin)\(&?j, "[a-z_]+"' cli/*.c |
+	sed 's/.*"\(.*\)"/\1/' | sort -u); do
+	[ "$key" = type ] && continue
+	grep -qw -- "$key" <<<"$json_doc" || fail "JSON field '$key' is emitted but not described under --json (or --backtrace) in man/fdclose.8"
+done
 
 if grep -nE '#\s*if.*(__x86_64__|__i386__|__aarch64__|__arm__|__riscv|__powerpc)' \
 	common scan injector cli fdclose.c -r; then

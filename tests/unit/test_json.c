@@ -266,12 +266,12 @@ static void test_nested_object(void **state)
 	(void)state;
 	json_begin(&j);
 	json_add_i64(&j, "pid", 7);
-	json_open_object(&j, "ages");
+	json_object_begin(&j, "ages");
 	json_add_u64(&j, "a", 1);
 	json_add_u64(&j, "b", 2);
-	json_close_object(&j);
-	json_open_object(&j, "empty");
-	json_close_object(&j);
+	json_object_end(&j);
+	json_object_begin(&j, "empty");
+	json_object_end(&j);
 	json_add_bool(&j, "last", true);
 	text = end_to_string(&j);
 	assert_string_equal(text, "{\"pid\":7,\"ages\":{\"a\":1,\"b\":2},\"empty\":{},"
