@@ -39,6 +39,7 @@ int cmd_list(const struct options *opt)
 	report_stats(&r.stats);
 	if (r.stats.malformed)
 		pr_warn("skipped %zu malformed line(s) in the tcp tables", r.stats.malformed);
+	report_unread(&opt->filter, &r.stats);
 	report_unaged(&r.stats);
 	ret = opt->json ? output_json(stdout, &r) : output_table(stdout, &r);
 	if (!ret && fflush(stdout))

@@ -192,6 +192,16 @@ void report_note_holders(struct op_target *targets, const struct scan_result *ot
 	}
 }
 
+void report_unread(const struct scan_filter *f, const struct scan_stats *st)
+{
+	/* A process named with --pid had its own warning already. */
+	if (!st->denied || f->npids)
+		return;
+	pr_warn("may not read the fd tables of %zu process%s: the sockets they hold are "
+		"not listed; run fdclose as root (or with CAP_SYS_PTRACE) to see the whole host",
+		st->denied, st->denied == 1 ? "" : "es");
+}
+
 void report_unaged(const struct scan_stats *st)
 {
 	if (!st->unaged)

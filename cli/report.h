@@ -16,6 +16,8 @@ void report_targets(const struct options *opt, const struct target_info *ti,
  * why; nothing when it aged them all.
  */
 void report_unaged(const struct scan_stats *st);
+/* Says once how many processes' fd tables the scan was not allowed to read. */
+void report_unread(const struct scan_filter *f, const struct scan_stats *st);
 /* Records in each closed target which other (pid, fd) still hold its socket. */
 void report_note_holders(struct op_target *targets, const struct scan_result *others);
 

@@ -445,6 +445,7 @@ int cmd_sweep(const struct options *opt)
 		scan_result_free(&r);
 		return EXIT_FAILED;
 	}
+	report_unread(&opt->filter, &r.stats);
 	report_unaged(&r.stats);
 	ret = drop_own_holders(&r, &protected);
 	if (!ret)
