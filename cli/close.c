@@ -18,7 +18,6 @@
 #include "common/diag.h"
 #include "injector/injector.h"
 #include "scan/fdtable.h"
-#include "scan/proc.h"
 #include "scan/sockdiag.h"
 
 static const char *const std_names[] = { "stdin", "stdout", "stderr" };
@@ -27,30 +26,6 @@ static void refuse(struct op_target *t, const char *why)
 {
 	t->result = OP_REFUSED;
 	snprintf(t->why, sizeof(t->why), "%s", why);
-}
-
-/*
- * Is pid the init of a pid namespace: the host's (a panic if it dies) or a
- * container's (all of the container dies with it)?  Its own number there,
- * the last of NSpid, is 1.
- */
-static bool is_ns_init(pid_t pid)
-{
-	char *status, *line, *last;
-	size_t len;
-	bool init;
-
-	if (pid == 1)
-		return true;
-	if (proc_read_all(&status, &len, "%d/status", pid))
-		return false;
-	line = strstr(status, "\nNSpid:");
-	if (line)
-		*strchrnul(line + 1, '\n') = '\0';
-	last = line ? strrchr(line, '\t') : NULL;
-	init = last && !strcmp(last + 1, "1");
-	free(status);
-	return init;
 }
 
 /*
@@ -153,7 +128,7 @@ static int describe_targets(const struct options *opt, const struct target_info 
 				fd_match_tcp(&targets[i].desc, &table);
 		tcp_table_free(&table);
 	}
-	ns_init = !opt->force && is_ns_init(ti->pid);
+	ns_init = !opt->force && ti->ns_init;
 	for (i = 0; i < opt->nfds; i++) {
 		struct op_target *t = &targets[i];
 

@@ -10,7 +10,6 @@
 #include "common/diag.h"
 #include "injector/injector.h"
 #include "injector/seccomp.h"
-#include "scan/fdtable.h"
 
 int job_admit(const struct options *opt, struct job *job, char *why, size_t size)
 {
@@ -148,8 +147,6 @@ void job_act(const struct options *opt, struct job *job)
 			       &job->stats);
 	if (ret || job->stats.sigsys_swallowed)
 		explain(job, ret);
-	if (proc_count_fds(job->ti.fd_task, &job->fds_after))
-		job->fds_after = SIZE_MAX;
 	audit_job(opt, job);
 	after_act(opt, job);
 	signals_release(&held);

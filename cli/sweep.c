@@ -115,6 +115,9 @@ static void act_on_process(const struct options *opt, struct job *job,
 			t->result = opt->dry_run ? OP_WOULD : OP_DONE;
 	}
 	job_act(opt, job);
+	/* For the process line: what the act left it ("16,003 -> 12 fds"). */
+	if (!opt->dry_run && proc_count_fds(job->ti.fd_task, &job->fds_after))
+		job->fds_after = SIZE_MAX;
 	for (i = 0; opt->method->once_per_socket && i < job->n; i++)
 		if (job->targets[i].result == OP_DONE || job->targets[i].result == OP_WOULD)
 			inode_map_put(ended, job->targets[i].desc.ino, i);

@@ -252,14 +252,15 @@ static bool thread_is_exiting(pid_t pid, pid_t tid)
  */
 static bool traced_by_us(pid_t pid, pid_t tid)
 {
-	char *status, *v;
+	const char *v;
+	char *status;
 	size_t len;
 	bool ours;
 
 	if (proc_read_all(&status, &len, "%d/task/%d/status", pid, tid))
 		return false;
-	v = strstr(status, "\nTracerPid:");
-	ours = v && strtol(v + strlen("\nTracerPid:"), NULL, 10) == getpid();
+	v = proc_status_field(status, "TracerPid");
+	ours = v && strtol(v, NULL, 10) == getpid();
 	free(status);
 	return ours;
 }

@@ -318,9 +318,9 @@ static int thread_seccomp(pid_t pid, pid_t tid)
 
 	if (proc_read_all(&status, &len, "%d/task/%d/status", pid, tid))
 		return -1;
-	field = strstr(status, "\nSeccomp:\t");
+	field = proc_status_field(status, "Seccomp");
 	if (field)
-		mode = atoi(field + 10);
+		mode = atoi(field);
 	free(status);
 	return mode;
 }

@@ -199,20 +199,20 @@ int rsyscall_allowed(struct frozen *fz, enum arch_sysno sys, const uint64_t args
 	return -EDOM;
 }
 
-/* Bit of SIGSYS in a "SigPnd:" or "ShdPnd:" mask of /proc/TID/status. */
+/* Is SIGSYS pending for the thread, or for its whole process? */
 static bool sigsys_pending(pid_t tid)
 {
-	unsigned long long mask = 0;
+	static const char *const masks[] = { "SigPnd", "ShdPnd" };
 	const char *field;
-	char *status;
-	size_t len;
 	bool pending = false;
+	char *status;
+	size_t len, i;
 
 	if (proc_read_all(&status, &len, "%d/status", tid))
 		return false;
-	for (field = status; (field = strstr(field, "Pnd:\t")); field += 5) {
-		mask = strtoull(field + 5, NULL, 16);
-		pending |= mask & (1ULL << (SIGSYS - 1));
+	for (i = 0; i < sizeof(masks) / sizeof(masks[0]); i++) {
+		field = proc_status_field(status, masks[i]);
+		pending |= field && strtoull(field, NULL, 16) & (1ULL << (SIGSYS - 1));
 	}
 	free(status);
 	return pending;

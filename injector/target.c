@@ -12,26 +12,27 @@
 #define PF_KTHREAD 0x00200000UL	/* include/linux/sched.h */
 #define CAP_SYS_PTRACE_BIT 19
 
-static const char *status_field(const char *status, const char *name)
-{
-	size_t n = strlen(name);
-	const char *p = status;
-
-	while (p && *p) {
-		if (!strncmp(p, name, n) && p[n] == ':')
-			return p + n + 1 + strspn(p + n + 1, " \t");
-		p = strchr(p, '\n');
-		if (p)
-			p++;
-	}
-	return NULL;
-}
-
 static long status_long(const char *status, const char *name, long fallback)
 {
-	const char *v = status_field(status, name);
+	const char *v = proc_status_field(status, name);
 
 	return v ? strtol(v, NULL, 10) : fallback;
+}
+
+/*
+ * The last number of NSpid is the pid in the process's own pid namespace:
+ * 1 for that namespace's init, which takes every process there with it.
+ */
+static bool is_last_nspid_one(const char *nspid)
+{
+	const char *end, *last;
+
+	if (!nspid)
+		return false;
+	end = nspid + strcspn(nspid, "\n");
+	for (last = end; last > nspid && last[-1] != '\t' && last[-1] != ' '; last--)
+		;
+	return end - last == 1 && *last == '1';
 }
 
 static void copy_comm(char *comm, const char *v)
@@ -109,15 +110,16 @@ int target_inspect(pid_t pid, struct target_info *ti)
 		free(status);
 		return -ESRCH;	/* a thread id, not a process */
 	}
-	copy_comm(ti->comm, status_field(status, "Name"));
-	state = status_field(status, "State");
+	copy_comm(ti->comm, proc_status_field(status, "Name"));
+	state = proc_status_field(status, "State");
 	ti->state = state ? *state : '?';
 	ti->tracer = (pid_t)status_long(status, "TracerPid", 0);
 	ti->uid = (uid_t)status_long(status, "Uid", 0);
 	ti->seccomp = (int)status_long(status, "Seccomp", 0);
 	ti->threads = (unsigned int)status_long(status, "Threads", 1);
+	ti->ns_init = pid == 1 || is_last_nspid_one(proc_status_field(status, "NSpid"));
 	/* Linux 6.x says "Kthread:" in status; older kernels need stat's flags. */
-	ti->kthread = status_field(status, "Kthread") ? status_long(status, "Kthread", 0) == 1
+	ti->kthread = proc_status_field(status, "Kthread") ? status_long(status, "Kthread", 0) == 1
 						      : is_kthread(pid);
 	free(status);
 	ti->fd_task = pid;
@@ -189,7 +191,7 @@ static bool have_cap_sys_ptrace(void)
 
 	if (proc_read_all(&status, &len, "self/status"))
 		return geteuid() == 0;
-	v = status_field(status, "CapEff");
+	v = proc_status_field(status, "CapEff");
 	caps = v ? strtoull(v, NULL, 16) : 0;
 	have = caps & (1ULL << CAP_SYS_PTRACE_BIT);
 	free(status);

@@ -23,6 +23,7 @@ struct target_info {
 	uid_t uid;		/* real uid */
 	int seccomp;		/* 0 none, 1 strict, 2 filter */
 	bool kthread;
+	bool ns_init;		/* pid 1 of its own pid namespace */
 	unsigned int threads;
 };
 

@@ -280,3 +280,18 @@ bool proc_is_fdclose(pid_t pid)
 	return ours_known && !proc_stat(&theirs, "%d/exe", pid) &&
 	       theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino;
 }
+
+const char *proc_status_field(const char *status, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = status;
+
+	while (p && *p) {
+		if (!strncmp(p, name, n) && p[n] == ':')
+			return p + n + 1 + strspn(p + n + 1, " \t");
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return NULL;
+}

@@ -46,6 +46,11 @@ ssize_t proc_getxattr(const char *name, char *buf, size_t size, const char *fmt,
 
 /* Parses a decimal pid directory name; returns the pid or 0 if not a pid. */
 pid_t proc_parse_pid(const char *name);
+/*
+ * The value of the "NAME:" line of a /proc/PID/status text, blanks skipped
+ * (it runs to the end of the line), or NULL when there is none.
+ */
+const char *proc_status_field(const char *status, const char *name);
 /* True when pid runs fdclose: named so, or running the very binary we run. */
 bool proc_is_fdclose(pid_t pid);
 
