@@ -11,6 +11,20 @@
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
+
+# Tests see the same fd table wherever they run: an fd that a terminal, an
+# editor or a CI agent passed down would otherwise shift the fixtures' fd
+# numbers, and a test that passes here could fail there.  Bash keeps the
+# script it reads on 255.
+close_inherited_fds() {
+	local fd n
+	for fd in /proc/$$/fd/*; do
+		n=${fd##*/}
+		[ "$n" -gt 2 ] && [ "$n" -ne 255 ] && eval "exec $n>&-"
+	done
+	return 0
+}
+close_inherited_fds
 TIMEOUT=${IT_TIMEOUT:-60}
 passed=0
 failed=0
@@ -34,9 +48,16 @@ run_one() {
 		# The namespace's init is the bash -c, not the test: when it ends the
 		# kernel kills whatever the test left, and --kill-child ends the
 		# whole namespace when timeout ends unshare.
+		# fdclose's run lock (/run/fdclose.lock) is host-wide: each test gets
+		# a private one bound over it in its own mount namespace, so that two
+		# suites (two worktrees, say) can run at once; fdclose runs inside one
+		# test still share it.
+		[ -e /run/fdclose.lock ] || (umask 077 && : >>/run/fdclose.lock)
+		mkdir -p "$scratch" && : >"$scratch/fdclose.lock"
 		IT_TMP=$scratch timeout -k 5 "$TIMEOUT" \
 			unshare --kill-child --pid --fork --mount-proc --net -- \
-			bash -c 'ip link set lo up || exit 99; bash "$1"; exit $?' bash "$t" \
+			bash -c 'mount --bind "$IT_TMP/fdclose.lock" /run/fdclose.lock || exit 99
+				ip link set lo up || exit 99; bash "$1"; exit $?' bash "$t" \
 			>"$out" 2>&1 </dev/null
 	else
 		IT_TMP=$scratch timeout -k 5 "$TIMEOUT" bash "$t" >"$out" 2>&1 </dev/null
