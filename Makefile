@@ -35,7 +35,7 @@ CMOCKA_LIBS = $(shell pkg-config --libs cmocka)
 ALL_CFLAGS = $(BASE_CPPFLAGS) $(CPPFLAGS) $(PC_CFLAGS) $(WARNINGS) $(CFLAGS)
 
 # The one place the architecture is chosen: arch/$(ARCH).c implements arch/arch.h.
-LIB_SRCS := $(wildcard common/*.c scan/*.c injector/*.c cli/*.c) arch/$(ARCH).c
+LIB_SRCS := $(wildcard common/*.c proc/*.c scan/*.c injector/*.c cli/*.c) arch/$(ARCH).c
 LIB_ASMS := $(wildcard arch/$(ARCH)_*.S)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 FIXTURE_SRCS := $(wildcard fixtures/*.c)

@@ -153,9 +153,9 @@ build_helpers() {
 	for h in $HELPERS; do
 		# floor takes the real-time boost by fdclose's own rule, so it links it.
 		extra=()
-		[ "$h" = floor ] && extra=("$ROOT/injector/boost.c" "$ROOT/scan/proc.c" "$ROOT/common/diag.c")
+		[ "$h" = floor ] && extra=("$ROOT/injector/boost.c" "$ROOT/proc/proc.c" "$ROOT/common/diag.c")
 		[ "$BIN/$h" -nt "$ROOT/bench/$h.c" ] && [ "$BIN/$h" -nt "$ROOT/injector/boost.c" ] &&
-			[ "$BIN/$h" -nt "$ROOT/injector/internal.h" ] && [ "$BIN/$h" -nt "$ROOT/scan/proc.c" ] &&
+			[ "$BIN/$h" -nt "$ROOT/injector/internal.h" ] && [ "$BIN/$h" -nt "$ROOT/proc/proc.c" ] &&
 			[ "$BIN/$h" -nt "$ROOT/common/diag.c" ] && continue
 		say "compiling bench/$h.c"
 		cc -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread -I"$ROOT" -o "$BIN/$h" \

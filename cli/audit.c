@@ -56,17 +56,17 @@ void audit_open(bool enabled)
 }
 
 void audit_target(const struct method *m, const struct target_info *ti,
-		  const struct op_target *t)
+		  const struct op_target *t, const struct fd_desc *d)
 {
 	bool done = t->result == OP_DONE;
 	char what[512];
 
 	if (!audit_enabled || (!done && t->result != OP_FAILED))
 		return;
-	fd_summary(&t->desc, what, sizeof(what));
+	fd_summary(d, what, sizeof(what));
 	syslog(done ? LOG_NOTICE : LOG_WARNING,
 	       "%s%s fd %d in pid %d (%s): %s; method %s (%s); result %s%s%s; run by %s",
-	       done ? "" : "failed to ", done ? m->done : m->verb, t->desc.fd, ti->pid,
+	       done ? "" : "failed to ", done ? m->done : m->verb, t->id.fd, ti->pid,
 	       ti->comm, what, m->name, m->how, done ? m->done_json : "failed",
 	       t->error ? ": " : "", t->error ? strerror(-t->error) : "", who);
 }

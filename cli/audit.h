@@ -7,12 +7,13 @@
 
 #include "cli/method.h"
 #include "injector/ops.h"
-#include "injector/target.h"
+#include "proc/target.h"
+#include "scan/fdinfo.h"
 
 void audit_open(bool enabled);
 /* Logs one target that was acted on (done or failed); others are not changes. */
 void audit_target(const struct method *m, const struct target_info *ti,
-		  const struct op_target *t);
+		  const struct op_target *t, const struct fd_desc *d);
 void audit_close(void);
 
 #endif

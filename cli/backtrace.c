@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli/backtrace.h"
+#include "cli/refuse.h"
 #include "cli/job.h"
 #include "cli/output.h"
 #include "common/diag.h"

@@ -4,7 +4,7 @@
 #define FDCLOSE_BACKTRACE_H
 
 #include "cli/cli.h"
-#include "injector/target.h"
+#include "proc/target.h"
 
 /*
  * Freezes the target on its own, prints where each thread stood (a text

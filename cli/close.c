@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/audit.h"
+#include "cli/refuse.h"
 #include "cli/cli.h"
 #include "cli/job.h"
 #include "cli/report.h"
@@ -32,33 +33,35 @@ static void refuse(struct op_target *t, const char *why)
  * fds 0-2 and live TCP connections are almost never what the user meant;
  * in a namespace's init, only a CLOSE-WAIT socket is worth its risk.
  */
-static void apply_guard_rails(const struct options *opt, struct op_target *t, bool ns_init)
+static void apply_guard_rails(const struct options *opt, struct op_target *t,
+			      const struct fd_desc *d, bool ns_init)
 {
 	char why[sizeof(t->why)];
 
 	if (opt->force || t->result != OP_PENDING)
 		return;
-	if (t->desc.fd <= 2) {
+	if (t->id.fd <= 2) {
 		snprintf(why, sizeof(why), "fd %d is the process's %s; use --force to close it",
-			 t->desc.fd, std_names[t->desc.fd]);
+			 t->id.fd, std_names[t->id.fd]);
 		refuse(t, why);
-	} else if (t->desc.kind == FDK_TCP && t->desc.tcp.state != TCPS_CLOSE_WAIT) {
+	} else if (d->kind == FDK_TCP && d->tcp.state != TCPS_CLOSE_WAIT) {
 		snprintf(why, sizeof(why), "a TCP socket in %s, not CLOSE-WAIT; "
-			 "use --force to %s it", tcp_state_name(t->desc.tcp.state),
+			 "use --force to %s it", tcp_state_name(d->tcp.state),
 			 opt->method->verb);
 		refuse(t, why);
-	} else if (ns_init && t->desc.kind != FDK_TCP) {
+	} else if (ns_init && d->kind != FDK_TCP) {
 		refuse(t, "the process is pid 1 of its pid namespace, which dies with it; "
 		       "only CLOSE-WAIT sockets are closed there without --force");
 	}
 }
 
 /* shutdown ends a TCP connection; any other fd needs a method that acts on fds. */
-static void refuse_non_tcp(const struct options *opt, struct op_target *t)
+static void refuse_non_tcp(const struct options *opt, struct op_target *t,
+			   const struct fd_desc *d)
 {
 	char why[sizeof(t->why)];
 
-	if (!opt->method->sockets_only || t->result != OP_PENDING || t->desc.kind == FDK_TCP)
+	if (!opt->method->sockets_only || t->result != OP_PENDING || d->kind == FDK_TCP)
 		return;
 	snprintf(why, sizeof(why), "--method=%s ends TCP connections, and this is not one; "
 		 "--method=close or replace acts on any fd", opt->method->name);
@@ -70,23 +73,24 @@ static void refuse_non_tcp(const struct options *opt, struct op_target *t)
  * by an exact sock_diag lookup; only when that is not possible are the
  * namespace's tcp tables read, which walks the kernel's whole hash table.
  */
-static void describe_sockets(const struct target_info *ti, struct op_target *targets,
-			     struct sockdiag *diags, size_t n, bool *need_tables)
+static void describe_sockets(const struct target_info *ti, struct job *job,
+			     struct sockdiag *diags, bool *need_tables)
 {
 	int pidfd = ti->fd_task == ti->pid ? (int)syscall(SYS_pidfd_open, ti->pid, 0) : -1;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		struct op_target *t = &targets[i];
+	for (i = 0; i < job->n; i++) {
+		struct op_target *t = &job->targets[i];
+		struct fd_desc *d = &job->descs[i];
 		int ref;
 
-		if (t->result != OP_PENDING || t->desc.kind != FDK_SOCKET)
+		if (t->result != OP_PENDING || d->kind != FDK_SOCKET)
 			continue;
-		ref = pidfd < 0 ? -1 : (int)syscall(SYS_pidfd_getfd, pidfd, t->desc.fd, 0);
+		ref = pidfd < 0 ? -1 : (int)syscall(SYS_pidfd_getfd, pidfd, t->id.fd, 0);
 		if (ref >= 0 && !sockdiag_describe(ref, &diags[i])) {
-			t->desc.kind = FDK_TCP;
-			t->desc.tcp = diags[i].sock;
-		} else if (strncmp(t->desc.proto, "TCP", 3) == 0 || !t->desc.proto[0]) {
+			d->kind = FDK_TCP;
+			d->tcp = diags[i].sock;
+		} else if (strncmp(d->proto, "TCP", 3) == 0 || !d->proto[0]) {
 			*need_tables = true;
 		}
 		if (ref >= 0)
@@ -97,7 +101,7 @@ static void describe_sockets(const struct target_info *ti, struct op_target *tar
 }
 
 static int describe_targets(const struct options *opt, const struct target_info *ti,
-			    struct op_target *targets, struct sockdiag *diags)
+			    struct job *job, struct sockdiag *diags)
 {
 	struct tcp_table table = { 0 };
 	bool need_tables = false, ns_init;
@@ -105,9 +109,9 @@ static int describe_targets(const struct options *opt, const struct target_info 
 	int ret;
 
 	for (i = 0; i < opt->nfds; i++) {
-		struct op_target *t = &targets[i];
+		struct op_target *t = &job->targets[i];
 
-		ret = fd_describe(ti->fd_task, opt->fds[i], &t->desc);
+		ret = fd_describe(ti->fd_task, opt->fds[i], &t->id, &job->descs[i]);
 		/* /proc/PID/fd is readable only to whom may trace PID: explain that once. */
 		if (ret == -ESRCH || ret == -EACCES || ret == -EPERM)
 			return ret == -ESRCH ? ret : -EPERM;
@@ -118,33 +122,34 @@ static int describe_targets(const struct options *opt, const struct target_info 
 				 ret == -ENOENT ? "not an open fd" : strerror(-ret));
 		}
 	}
-	describe_sockets(ti, targets, diags, opt->nfds, &need_tables);
+	describe_sockets(ti, job, diags, &need_tables);
 	if (need_tables) {
 		ret = tcp_table_read(&table, ti->fd_task, 0, TCP_ALL_STATES);
 		if (ret)
 			return ret;
 		for (i = 0; i < opt->nfds; i++)
-			if (targets[i].result == OP_PENDING)
-				fd_match_tcp(&targets[i].desc, &table);
+			if (job->targets[i].result == OP_PENDING)
+				fd_match_tcp(&job->descs[i], &table);
 		tcp_table_free(&table);
 	}
 	ns_init = !opt->force && ti->ns_init;
 	for (i = 0; i < opt->nfds; i++) {
-		struct op_target *t = &targets[i];
+		struct op_target *t = &job->targets[i];
+		const struct fd_desc *d = &job->descs[i];
 
-		apply_guard_rails(opt, t, ns_init);
-		refuse_non_tcp(opt, t);
-		if (!opt->force && t->desc.kind == FDK_TCP)
+		apply_guard_rails(opt, t, d, ns_init);
+		refuse_non_tcp(opt, t, d);
+		if (!opt->force && d->kind == FDK_TCP)
 			t->require_state = TCPS_CLOSE_WAIT;
 	}
 	return 0;
 }
 
 /* Is a socket we closed here still alive?  Then someone else holds it. */
-static bool still_held(struct op_target *t, struct sockdiag *diag, struct tcp_table *table,
-		       pid_t pid, bool *table_read)
+static bool still_held(const struct fd_desc *d, struct sockdiag *diag,
+		       struct tcp_table *table, pid_t pid, bool *table_read)
 {
-	uint64_t inode = t->desc.tcp.inode;
+	uint64_t inode = d->tcp.inode;
 
 	if (diag->nl >= 0)
 		return !sockdiag_recheck(diag) && diag->sock.inode == inode;
@@ -157,8 +162,7 @@ static bool still_held(struct op_target *t, struct sockdiag *diag, struct tcp_ta
 }
 
 /* Who else still holds a socket we closed here, so the user knows it lives on. */
-static void find_other_holders(pid_t pid, struct op_target *targets, struct sockdiag *diags,
-			       size_t n)
+static void find_other_holders(pid_t pid, struct job *job, struct sockdiag *diags)
 {
 	struct scan_result others = { 0 };
 	struct tcp_table table = { 0 };
@@ -166,18 +170,18 @@ static void find_other_holders(pid_t pid, struct op_target *targets, struct sock
 	bool table_read = false;
 	size_t i;
 
-	if (inode_map_init(&want, n))
+	if (inode_map_init(&want, job->n))
 		return;
-	for (i = 0; i < n; i++) {
-		struct op_target *t = &targets[i];
+	for (i = 0; i < job->n; i++) {
+		const struct fd_desc *d = &job->descs[i];
 
-		if (t->result == OP_DONE && t->desc.kind == FDK_TCP &&
-		    still_held(t, &diags[i], &table, pid, &table_read))
-			inode_map_put(&want, t->desc.tcp.inode, i);
+		if (job->targets[i].result == OP_DONE && d->kind == FDK_TCP &&
+		    still_held(d, &diags[i], &table, pid, &table_read))
+			inode_map_put(&want, d->tcp.inode, i);
 	}
 	/* The walk of every process's fds is paid only when a socket lives on. */
 	if (want.count && !fdtable_collect(&want, NULL, 0, false, &others))
-		report_note_holders(targets, &others);
+		report_note_holders(job->targets, &others);
 	scan_result_free(&others);
 	inode_map_free(&want);
 	tcp_table_free(&table);
@@ -205,17 +209,17 @@ static void refuse_process(const struct options *opt, struct job *job, int err,
 		return;
 	}
 	for (i = 0; i < opt->nfds; i++)
-		job->targets[i].desc.fd = opt->fds[i];
+		job->targets[i].id.fd = opt->fds[i];
 	job_settle_all(job, err == -EPERM || err == -EBUSY ? OP_REFUSED : OP_FAILED, err, why);
-	report_targets(opt, &job->ti, job->targets, job->n, &none);
+	report_targets(opt, &job->ti, job->targets, job->descs, job->n, &none);
 }
 
 /* Reported while the target's signals are held: a ^C cannot cut the report short. */
 static void report_now(const struct options *opt, struct job *job, void *diags)
 {
 	if (!opt->dry_run)
-		find_other_holders(job->ti.fd_task, job->targets, diags, job->n);
-	report_targets(opt, &job->ti, job->targets, job->n, &job->stats);
+		find_other_holders(job->ti.fd_task, job, diags);
+	report_targets(opt, &job->ti, job->targets, job->descs, job->n, &job->stats);
 }
 
 int cmd_close(const struct options *opt)
@@ -228,9 +232,10 @@ int cmd_close(const struct options *opt)
 
 	injector_init();
 	job.targets = calloc(opt->nfds, sizeof(*job.targets));
+	job.descs = calloc(opt->nfds, sizeof(*job.descs));
 	diags = calloc(opt->nfds, sizeof(*diags));
 	job.arg = diags;
-	if (!job.targets || !diags) {
+	if (!job.targets || !job.descs || !diags) {
 		pr_errno(ENOMEM, "pid %d", opt->target);
 		goto free_targets;
 	}
@@ -241,7 +246,7 @@ int cmd_close(const struct options *opt)
 		refuse_process(opt, &job, ret, why);
 		goto free_targets;
 	}
-	ret = describe_targets(opt, &job.ti, job.targets, diags);
+	ret = describe_targets(opt, &job.ti, &job, diags);
 	if (ret) {
 		target_explain(&job.ti, ret);
 		goto free_targets;
@@ -254,6 +259,7 @@ free_targets:
 	for (i = 0; diags && job.targets && i < opt->nfds; i++)
 		sockdiag_done(&diags[i]);
 	free(diags);
+	free(job.descs);
 	free(job.targets);
 	return status;
 }

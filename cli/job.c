@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/audit.h"
+#include "cli/refuse.h"
 #include "cli/backtrace.h"
 #include "cli/job.h"
 #include "common/diag.h"
@@ -67,7 +68,7 @@ static void audit_job(const struct options *opt, const struct job *job)
 	size_t i;
 
 	for (i = 0; i < job->n; i++)
-		audit_target(opt->method, &job->ti, &job->targets[i]);
+		audit_target(opt->method, &job->ti, &job->targets[i], &job->descs[i]);
 }
 
 /* What the filter's answer would have done to the target. */

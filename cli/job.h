@@ -14,11 +14,13 @@
 
 #include "cli/cli.h"
 #include "injector/ops.h"
-#include "injector/target.h"
+#include "proc/target.h"
+#include "scan/fdinfo.h"
 
 struct job {
 	pid_t pid;
 	struct op_target *targets;
+	struct fd_desc *descs;		/* what targets[i] is, for the report */
 	size_t n;
 	struct target_info ti;
 	bool inspected;			/* ti was read: the process was there */

@@ -62,31 +62,31 @@ static void reason(const struct method *m, const struct op_target *t, char *buf,
 }
 
 static void print_text(const struct method *m, const struct target_info *ti,
-		       const struct op_target *t)
+		       const struct op_target *t, const struct fd_desc *d)
 {
 	char what[512], why[256], words[32];
 
-	fd_summary(&t->desc, what, sizeof(what));
+	fd_summary(d, what, sizeof(what));
 	reason(m, t, why, sizeof(why));
 	result_words(m, t->result, words, sizeof(words));
 	if (t->result == OP_DONE || t->result == OP_WOULD) {
 		if (diag_quiet)
 			return;
-		printf("%s fd %d in pid %d (%s): %s%s%s\n", words, t->desc.fd,
+		printf("%s fd %d in pid %d (%s): %s%s%s\n", words, t->id.fd,
 		       ti->pid, ti->comm, what, t->held_by[0] ? "; " : "", t->held_by);
 		return;
 	}
 	if (t->result == OP_SKIPPED) {
 		if (!diag_quiet)
-			printf("skipped fd %d in pid %d (%s): %s\n", t->desc.fd, ti->pid,
+			printf("skipped fd %d in pid %d (%s): %s\n", t->id.fd, ti->pid,
 			       ti->comm, why);
 		return;
 	}
-	if (t->desc.link[0])
-		pr_err("%s fd %d in pid %d (%s): %s: %s", words, t->desc.fd,
+	if (d->link[0])
+		pr_err("%s fd %d in pid %d (%s): %s: %s", words, t->id.fd,
 		       ti->pid, ti->comm, what, why);
 	else
-		pr_err("%s fd %d in pid %d (%s): %s", words, t->desc.fd,
+		pr_err("%s fd %d in pid %d (%s): %s", words, t->id.fd,
 		       ti->pid, ti->comm, why);
 }
 
@@ -97,20 +97,20 @@ static void add_tcp_fields(struct json_line *j, const struct fd_desc *d)
 
 static int print_json(struct json_line *j, const struct method *m,
 		      const struct target_info *ti, const struct op_target *t,
-		      const struct op_stats *stats)
+		      const struct fd_desc *d, const struct op_stats *stats)
 {
 	char what[512], why[256];
 
-	fd_summary(&t->desc, what, sizeof(what));
+	fd_summary(d, what, sizeof(what));
 	reason(m, t, why, sizeof(why));
 	json_begin(j);
 	json_add_str(j, "type", "holder");
 	json_add_i64(j, "pid", ti->pid);
-	json_add_i64(j, "fd", t->desc.fd);
+	json_add_i64(j, "fd", t->id.fd);
 	json_add_str(j, "comm", ti->comm);
-	json_add_str(j, "what", t->desc.link[0] ? what : "");
-	if (t->desc.kind == FDK_TCP)
-		add_tcp_fields(j, &t->desc);
+	json_add_str(j, "what", d->link[0] ? what : "");
+	if (d->kind == FDK_TCP)
+		add_tcp_fields(j, d);
 	json_add_str(j, "method", m->name);
 	json_add_str(j, "result", method_result_name(m, t->result));
 	if (why[0])
@@ -149,7 +149,8 @@ static void warn_number_reuse(const struct options *opt, const struct op_target 
 }
 
 void report_targets(const struct options *opt, const struct target_info *ti,
-		    const struct op_target *targets, size_t n, const struct op_stats *stats)
+		    const struct op_target *targets, const struct fd_desc *descs, size_t n,
+		    const struct op_stats *stats)
 {
 	struct json_line j = { 0 };
 	size_t i;
@@ -161,8 +162,8 @@ void report_targets(const struct options *opt, const struct target_info *ti,
 		if (diag_quiet && (r == OP_DONE || r == OP_WOULD || r == OP_SKIPPED))
 			continue;
 		if (!opt->json)
-			print_text(opt->method, ti, &targets[i]);
-		else if (print_json(&j, opt->method, ti, &targets[i], stats))
+			print_text(opt->method, ti, &targets[i], &descs[i]);
+		else if (print_json(&j, opt->method, ti, &targets[i], &descs[i], stats))
 			pr_errno(ENOMEM, "writing JSON");
 	}
 	json_free(&j);

@@ -7,10 +7,13 @@
 
 #include "cli/cli.h"
 #include "injector/ops.h"
-#include "injector/target.h"
+#include "proc/target.h"
+#include "scan/fdinfo.h"
 
+/* One line or JSON object per fd: targets[i], which descs[i] describes. */
 void report_targets(const struct options *opt, const struct target_info *ti,
-		    const struct op_target *targets, size_t n, const struct op_stats *stats);
+		    const struct op_target *targets, const struct fd_desc *descs, size_t n,
+		    const struct op_stats *stats);
 /*
  * Says once, as a warning, how many sockets --older-than could not age and
  * why; nothing when it aged them all.

@@ -21,9 +21,10 @@
 #include "common/json.h"
 #include "injector/injector.h"
 #include "injector/ops.h"
-#include "injector/target.h"
+#include "proc/target.h"
+#include "proc/pid.h"
+#include "proc/proc.h"
 #include "scan/fdtable.h"
-#include "scan/proc.h"
 #include "scan/sockdiag.h"
 
 struct tally {
@@ -61,16 +62,16 @@ static int scan_settled(const struct options *opt, struct scan_result *r)
 
 static void target_from_holder(const struct options *opt, const struct scan_result *r,
 			       const struct inode_map *protected, const struct holder *h,
-			       struct op_target *t)
+			       struct op_target *t, struct fd_desc *d)
 {
 	const struct method *m = opt->method;
 	const struct tcp_sock *s = &r->socks.socks[h->sock];
 	size_t unused;
 
-	fd_desc_for_socket(&t->desc, h->fd, s->inode);
-	t->desc.kind = FDK_TCP;
-	t->desc.tcp = *s;
-	t->desc.dead = h->dead;
+	fd_desc_for_socket(&t->id, d, h->fd, s->inode);
+	d->kind = FDK_TCP;
+	d->tcp = *s;
+	d->dead = h->dead;
 	t->require_state = h->dead ? TCPS_CLOSE : TCPS_CLOSE_WAIT;
 	if (inode_map_get(protected, s->inode, &unused)) {
 		t->result = OP_SKIPPED;
@@ -111,16 +112,16 @@ static void act_on_process(const struct options *opt, struct job *job,
 	for (i = 0; opt->method->once_per_socket && i < job->n; i++) {
 		struct op_target *t = &job->targets[i];
 
-		if (t->result == OP_PENDING && inode_map_get(ended, t->desc.ino, &unused))
+		if (t->result == OP_PENDING && inode_map_get(ended, t->id.ino, &unused))
 			t->result = opt->dry_run ? OP_WOULD : OP_DONE;
 	}
 	job_act(opt, job);
 	/* For the process line: what the act left it ("16,003 -> 12 fds"). */
-	if (!opt->dry_run && proc_count_fds(job->ti.fd_task, &job->fds_after))
+	if (!opt->dry_run && pid_count_fds(job->ti.fd_task, &job->fds_after))
 		job->fds_after = SIZE_MAX;
 	for (i = 0; opt->method->once_per_socket && i < job->n; i++)
 		if (job->targets[i].result == OP_DONE || job->targets[i].result == OP_WOULD)
-			inode_map_put(ended, job->targets[i].desc.ino, i);
+			inode_map_put(ended, job->targets[i].id.ino, i);
 }
 
 static const struct proc_fds *find_proc(const struct scan_result *r, pid_t pid)
@@ -139,7 +140,7 @@ static void report_process(const struct options *opt, const struct scan_result *
 	const struct proc_fds *p = find_proc(r, job->pid);
 	struct json_line j = { 0 };
 
-	report_targets(opt, &job->ti, job->targets, job->n, &job->stats);
+	report_targets(opt, &job->ti, job->targets, job->descs, job->n, &job->stats);
 	if (!p || diag_quiet)
 		return;
 	if (!opt->json) {
@@ -179,21 +180,29 @@ static int make_jobs(const struct options *opt, const struct scan_result *r,
 		     const struct inode_map *protected, struct job **jobsp, size_t *njobs)
 {
 	struct op_target *targets = calloc(r->count ? r->count : 1, sizeof(*targets));
+	struct fd_desc *descs = calloc(r->count ? r->count : 1, sizeof(*descs));
 	struct job *jobs = calloc(r->count ? r->count : 1, sizeof(*jobs));
 	size_t i, n = 0;
 
-	if (!targets || !jobs) {
+	if (!targets || !descs || !jobs) {
 		free(targets);
+		free(descs);
 		free(jobs);
 		return -ENOMEM;
 	}
 	for (i = 0; i < r->count; i++)
-		target_from_holder(opt, r, protected, &r->holders[i], &targets[i]);
+		target_from_holder(opt, r, protected, &r->holders[i], &targets[i], &descs[i]);
 	for (i = 0; i < r->count; i += jobs[n++].n) {
 		jobs[n].pid = r->holders[i].pid;
 		jobs[n].targets = &targets[i];
+		jobs[n].descs = &descs[i];
 		jobs[n].n = holders_of(&r->holders[i], r->count - i);
 		jobs[n].fds_after = SIZE_MAX;
+	}
+	if (!n) {
+		/* The jobs own the arrays through jobs[0]: with no job, nothing does. */
+		free(targets);
+		free(descs);
 	}
 	*jobsp = jobs;
 	*njobs = n;
@@ -228,17 +237,6 @@ static int drop_own_holders(struct scan_result *r, struct inode_map *protected)
 	return 0;
 }
 
-/* The inode of pid's network namespace, or 0. */
-static uint64_t netns_of(pid_t pid)
-{
-	char link[64];
-	uint64_t inode = 0;
-
-	if (proc_readlink(link, sizeof(link), "%d/ns/net", pid) > 0)
-		parse_link_inode(link, "net", &inode);
-	return inode;
-}
-
 /*
  * Confirms from outside, once every holder had its turn: a socket closed
  * everywhere must no longer be in CLOSE_WAIT in the tables of its
@@ -252,8 +250,10 @@ static void confirm_gone(struct job *jobs, size_t njobs)
 
 	for (i = 0; i < njobs; i++) {
 		struct tcp_table table = { 0 };
-		uint64_t ns = netns_of(jobs[i].ti.fd_task);
+		uint64_t ns = 0;
 		bool pending = false;
+
+		pid_netns(jobs[i].pid, &ns);	/* 0 when gone: nothing to confirm there */
 
 		for (k = 0; k < i && ns; k++)
 			if (jobs[k].confirmed_netns == ns)
@@ -263,7 +263,7 @@ static void confirm_gone(struct job *jobs, size_t njobs)
 			for (j = 0; j < jobs[k].n; j++)
 				pending |= jobs[k].targets[j].result == OP_DONE &&
 					   jobs[k].targets[j].require_state == TCPS_CLOSE_WAIT &&
-					   jobs[k].targets[j].desc.tcp.netns == ns;
+					   jobs[k].descs[j].tcp.netns == ns;
 		if (!pending || tcp_table_read(&table, jobs[i].ti.fd_task, ns,
 					 TCP_STATE_BIT(TCPS_CLOSE_WAIT)))
 			continue;
@@ -272,7 +272,8 @@ static void confirm_gone(struct job *jobs, size_t njobs)
 				struct op_target *t = &jobs[k].targets[j];
 
 				if (t->result != OP_DONE || t->require_state != TCPS_CLOSE_WAIT ||
-				    t->desc.tcp.netns != ns || !tcp_find_inode(&table, t->desc.ino))
+				    jobs[k].descs[j].tcp.netns != ns ||
+				    !tcp_find_inode(&table, t->id.ino))
 					continue;
 				t->still_open = true;
 				snprintf(t->held_by, sizeof(t->held_by), "but the socket is "
@@ -331,7 +332,7 @@ static int tally_sockets(const struct job *jobs, size_t njobs, size_t count, str
 		bool acted = false;
 
 		for (j = 0; j < jobs[i].n; j++) {
-			e[n].inode = jobs[i].targets[j].desc.ino;
+			e[n].inode = jobs[i].targets[j].id.ino;
 			e[n++].outcome = outcome_of(&jobs[i].targets[j]);
 			acted |= jobs[i].targets[j].result == OP_DONE ||
 				 jobs[i].targets[j].result == OP_WOULD;
@@ -471,8 +472,10 @@ int cmd_sweep(const struct options *opt)
 	if (!ret)
 		print_summary(opt, &t, (clock_now_ns() - start) / 1000);
 	free(t.frozen_us);
-	if (njobs)
+	if (njobs) {
 		free(jobs[0].targets);
+		free(jobs[0].descs);
+	}
 	free(jobs);
 free_scan:
 	inode_map_free(&ended);

@@ -31,7 +31,7 @@
 
 #include "common/diag.h"
 #include "injector/internal.h"
-#include "scan/proc.h"
+#include "proc/proc.h"
 
 int loadavg_runnable(const char *text)
 {

@@ -7,10 +7,11 @@
 
 #include <libunwind-ptrace.h>
 
+#include "common/array.h"
 #include "common/diag.h"
 #include "injector/evidence.h"
 #include "injector/internal.h"
-#include "scan/proc.h"
+#include "proc/proc.h"
 
 /* One mapping of /proc/PID/maps that is backed by a file. */
 struct mapping {
@@ -35,7 +36,7 @@ static int maps_read(pid_t pid, struct maps *maps)
 	if (ret)
 		return ret;
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		struct mapping one = { 0 };
+		struct mapping one = { 0 }, *bigger;
 		int path_at = 0;
 
 		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %*s %" SCNx64 " %*s %*s %n",
@@ -43,17 +44,12 @@ static int maps_read(pid_t pid, struct maps *maps)
 		    line[path_at] != '/')
 			continue;
 		snprintf(one.path, sizeof(one.path), "%s", line + path_at);
-		if (maps->count == cap) {
-			struct mapping *bigger;
-
-			cap = cap ? 2 * cap : 64;
-			bigger = realloc(maps->m, cap * sizeof(*bigger));
-			if (!bigger) {
-				ret = -ENOMEM;
-				break;
-			}
-			maps->m = bigger;
+		bigger = array_grow(maps->m, &cap, maps->count, sizeof(*bigger));
+		if (!bigger) {
+			ret = -ENOMEM;
+			break;
 		}
+		maps->m = bigger;
 		maps->m[maps->count++] = one;
 	}
 	free(text);

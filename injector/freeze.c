@@ -22,10 +22,12 @@
 #include <setjmp.h>
 #include <unistd.h>
 
+#include "common/array.h"
 #include "common/clock.h"
 #include "common/diag.h"
 #include "injector/internal.h"
-#include "scan/proc.h"
+#include "proc/pid.h"
+#include "proc/proc.h"
 
 /* How long thaw() waits for a thread that never stopped before leaving it. */
 #define LATE_STOP_GRACE_NS (100 * 1000000LL)
@@ -194,25 +196,16 @@ static struct frozen_thread *find_thread(struct frozen *fz, pid_t tid)
 
 static int add_thread(struct frozen *fz, pid_t tid)
 {
-	struct frozen_thread *t;
+	struct frozen_thread *t = array_grow(fz->threads, &fz->cap, fz->count, sizeof(*t));
 
-	if (fz->count == fz->cap) {
-		size_t cap = fz->cap ? fz->cap * 2 : 8;
-		struct frozen_thread *bigger = realloc(fz->threads, cap * sizeof(*bigger));
-
-		if (!bigger)
-			return -ENOMEM;
-		fz->threads = bigger;
-		fz->cap = cap;
-	}
+	if (!t)
+		return -ENOMEM;
+	fz->threads = t;
 	t = &fz->threads[fz->count++];
 	memset(t, 0, sizeof(*t));
 	t->tid = tid;
 	return 0;
 }
-
-/* PF_EXITING of include/linux/sched.h, in /proc/PID/task/TID/stat's flags. */
-#define TASK_FLAG_EXITING 0x4
 
 /*
  * A main thread that called pthread_exit() is a zombie and refuses SEIZE
@@ -222,27 +215,12 @@ static int add_thread(struct frozen *fz, pid_t tid)
  */
 static bool thread_is_exiting(pid_t pid, pid_t tid)
 {
-	char buf[512], *paren;
-	unsigned long flags;
-	int fd = proc_open(0, "%d/task/%d/stat", pid, tid);
-	ssize_t n;
+	struct task_stat st;
+	int ret = task_stat_read(pid, tid, &st);
 
-	if (fd < 0)
-		return fd == -ENOENT;	/* gone already */
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	paren = strrchr(buf, ')');
-	if (!paren || !paren[1] || !paren[2])
-		return false;
-	if (paren[2] == 'Z' || paren[2] == 'X')
-		return true;
-	/* state ppid pgrp session tty_nr tpgid flags */
-	if (sscanf(paren + 2, "%*c %*d %*d %*d %*d %*d %lu", &flags) != 1)
-		return false;
-	return flags & TASK_FLAG_EXITING;
+	if (ret)
+		return ret == -ENOENT;	/* gone already */
+	return st.state == 'Z' || st.state == 'X' || (st.flags & TASK_FLAG_EXITING);
 }
 
 /*

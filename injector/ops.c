@@ -27,7 +27,7 @@
 #include "injector/internal.h"
 #include "injector/ops.h"
 #include "injector/seccomp.h"
-#include "scan/proc.h"
+#include "proc/proc.h"
 
 /* The first window's size; later ones are scaled to fill max_pause_us. */
 #define FIRST_BATCH 1024
@@ -79,15 +79,14 @@ static size_t reference_budget(size_t want)
  * holds that.  One rule: the same device and inode.  Returns the reference,
  * or -ENOENT (closed), -ESTALE (now another object), -errno.
  */
-static int verified_reference(int pidfd, const struct fd_desc *d)
+static int verified_reference(int pidfd, const struct fd_ident *id)
 {
-	struct stat st;
 	int ref;
 
-	ref = (int)syscall(SYS_pidfd_getfd, pidfd, d->fd, 0);
+	ref = (int)syscall(SYS_pidfd_getfd, pidfd, id->fd, 0);
 	if (ref < 0)
 		return errno == EBADF ? -ENOENT : -errno;
-	if (fstat(ref, &st) || st.st_ino != d->ino || st.st_dev != d->dev) {
+	if (!fd_ident_matches(ref, id)) {
 		close(ref);
 		return -ESTALE;
 	}
@@ -97,7 +96,7 @@ static int verified_reference(int pidfd, const struct fd_desc *d)
 /* Our reference to the target's fd, or -1 (then /proc stat verifies instead). */
 static int take_reference(int pidfd, struct op_target *t)
 {
-	int ref = pidfd < 0 ? -EBADF : verified_reference(pidfd, &t->desc);
+	int ref = pidfd < 0 ? -EBADF : verified_reference(pidfd, &t->id);
 
 	if (ref == -ENOENT || ref == -ESTALE)
 		skip(t, ref);
@@ -120,8 +119,8 @@ static int verify(pid_t pid, pid_t self, const struct op_target *t, int ref)
 	long same;
 
 	if (ref < 0)
-		return fd_still_same(pid, &t->desc);
-	same = syscall(SYS_kcmp, pid, self, KCMP_FILE, t->desc.fd, ref);
+		return fd_ident_check(pid, &t->id);
+	same = syscall(SYS_kcmp, pid, self, KCMP_FILE, t->id.fd, ref);
 	if (same < 0)
 		return errno == EBADF ? -ENOENT : -errno;
 	if (same != 0)
@@ -226,7 +225,7 @@ static int act_verified(struct frozen *fz, struct batch *b)
 			skip(t, err);
 			continue;
 		}
-		fds[k] = t->desc.fd;
+		fds[k] = t->id.fd;
 		cloexec[k] = t->cloexec;
 		which[k++] = i;
 	}
@@ -440,7 +439,7 @@ static void read_cloexec(struct batch *b)
 
 	for (i = 0; i < b->n; i++)
 		if (b->targets[i].result == OP_PENDING &&
-		    fd_read_cloexec(b->fd_task, b->targets[i].desc.fd, &b->targets[i].cloexec))
+		    fd_read_cloexec(b->fd_task, b->targets[i].id.fd, &b->targets[i].cloexec))
 			b->targets[i].cloexec = false;
 }
 
@@ -533,7 +532,7 @@ int ops_replace(pid_t pid, pid_t fd_task, struct op_target *targets, size_t n,
 /* One fd through fdclose's own reference: 0, or -errno when the process refuses us. */
 static int shutdown_one(int pidfd, struct op_target *t)
 {
-	int ref = verified_reference(pidfd, &t->desc);
+	int ref = verified_reference(pidfd, &t->id);
 
 	if (ref == -ENOENT || ref == -ESTALE) {
 		skip(t, ref);

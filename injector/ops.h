@@ -13,7 +13,7 @@
 
 #include "injector/evidence.h"
 #include "injector/injector.h"
-#include "scan/fdinfo.h"
+#include "proc/fd.h"
 
 /* Method-neutral: what the words are comes from the method (cli/method.c). */
 enum op_result {
@@ -26,7 +26,7 @@ enum op_result {
 };
 
 struct op_target {
-	struct fd_desc desc;
+	struct fd_ident id;	/* the fd, and the object it must still be */
 	/*
 	 * The TCP state the socket must still be in under the freeze
 	 * (TCPS_CLOSE_WAIT, or TCPS_CLOSE for a dead one), 0 for no check.

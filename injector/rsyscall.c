@@ -19,7 +19,7 @@
 #include "common/diag.h"
 #include "injector/internal.h"
 #include "injector/seccomp.h"
-#include "scan/proc.h"
+#include "proc/proc.h"
 
 #define SYSCALL_STOP (SIGTRAP | 0x80)	/* with PTRACE_O_TRACESYSGOOD */
 /* si_code of a SIGSYS that a seccomp filter raised (include/uapi/asm-generic/siginfo.h). */

@@ -16,6 +16,7 @@
 #include <sys/ptrace.h>
 #include <linux/audit.h>
 
+#include "common/array.h"
 #include "injector/seccomp.h"
 
 #define DATA_LEN ((uint32_t)sizeof(struct seccomp_data))
@@ -450,18 +451,6 @@ static int read_one(pid_t tid, size_t index, struct sock_filter *buf, struct sec
 	return 0;
 }
 
-static int grow(struct seccomp_prog **progs, size_t *cap)
-{
-	size_t n = *cap ? *cap * 2 : 4;
-	struct seccomp_prog *p = realloc(*progs, n * sizeof(*p));
-
-	if (!p)
-		return -ENOMEM;
-	*progs = p;
-	*cap = n;
-	return 0;
-}
-
 static void reverse(struct seccomp_prog *progs, size_t count)
 {
 	size_t i;
@@ -480,7 +469,7 @@ static void reverse(struct seccomp_prog *progs, size_t count)
  */
 int seccomp_filters_read(pid_t tid, struct seccomp_filters *f)
 {
-	struct seccomp_prog *progs = NULL;
+	struct seccomp_prog *progs = NULL, *bigger;
 	struct sock_filter *buf;
 	size_t count = 0, cap = 0;
 	int err;
@@ -491,11 +480,12 @@ int seccomp_filters_read(pid_t tid, struct seccomp_filters *f)
 	if (!buf)
 		return -ENOMEM;
 	for (;;) {
-		if (count == cap) {
-			err = grow(&progs, &cap);
-			if (err)
-				goto free_progs;
+		bigger = array_grow(progs, &cap, count, sizeof(*bigger));
+		if (!bigger) {
+			err = -ENOMEM;
+			goto free_progs;
 		}
+		progs = bigger;
 		err = read_one(tid, count, buf, &progs[count]);
 		if (err == -ENOENT && count)
 			break;

@@ -18,7 +18,7 @@
 
 #include "common/diag.h"
 #include "injector/internal.h"
-#include "scan/proc.h"
+#include "proc/proc.h"
 
 #define VDSO_MAX (64 * 1024)
 

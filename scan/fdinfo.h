@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "proc/fd.h"
 #include "scan/tcp.h"
 
 enum fd_kind {
@@ -18,29 +19,21 @@ enum fd_kind {
 	FDK_OTHER,		/* anon_inode:..., and the rest */
 };
 
+/* What an fd is; which object it is (its identity) is a struct fd_ident. */
 struct fd_desc {
-	int fd;
 	enum fd_kind kind;
 	char link[256];		/* what /proc/PID/fd/N points to */
 	char proto[16];		/* socket protocol ("TCP", "UNIX", ...), or "" */
-	dev_t dev;		/* identity of the open object */
-	ino_t ino;
 	struct tcp_sock tcp;	/* FDK_TCP only */
 	bool dead;		/* FDK_TCP in no table: an RST or ss -K left it */
 };
 
-/* Fills d for fd of pid; 0, -ENOENT (not open), -ESRCH (no process), -errno. */
-int fd_describe(pid_t pid, int fd, struct fd_desc *d);
+/* Fills id and d for fd of pid; 0, -ENOENT (not open), -ESRCH (no process), -errno. */
+int fd_describe(pid_t pid, int fd, struct fd_ident *id, struct fd_desc *d);
 /* Marks a socket found in table (its process's tcp tables) as FDK_TCP. */
 void fd_match_tcp(struct fd_desc *d, const struct tcp_table *table);
-/* Fills d for a socket fd whose inode a scan found, without reading /proc. */
-void fd_desc_for_socket(struct fd_desc *d, int fd, uint64_t inode);
-/* 0 if fd still refers to the object d describes; -ENOENT closed; -ESTALE reused. */
-int fd_still_same(pid_t pid, const struct fd_desc *d);
-/* Reads fd's close-on-exec flag from /proc/PID/fdinfo/FD; 0 or -errno. */
-int fd_read_cloexec(pid_t pid, int fd, bool *cloexec);
-/* The octal "flags:" line of an fdinfo text; 0 or -EINVAL. */
-int fdinfo_parse_flags(const char *text, unsigned long *flags);
+/* Fills id and d for a socket fd whose inode a scan found, without reading /proc. */
+void fd_desc_for_socket(struct fd_ident *id, struct fd_desc *d, int fd, uint64_t inode);
 /* "tcp 127.0.0.1:9999 -> 127.0.0.1:56990 CLOSE-WAIT", "file /var/log/x (deleted)", ... */
 void fd_summary(const struct fd_desc *d, char *buf, size_t size);
 /* The socket inode of an fd whose link reads "socket:[N]", else 0. */

@@ -7,9 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/array.h"
 #include "common/diag.h"
+#include "proc/pid.h"
+#include "proc/proc.h"
 #include "scan/fdtable.h"
-#include "scan/proc.h"
 
 /* "socket:[18446744073709551615]" fits; anything longer is not a socket. */
 #define FD_LINK_MAX 64
@@ -133,259 +135,43 @@ void inode_map_free(struct inode_map *m)
 	memset(m, 0, sizeof(*m));
 }
 
-/* Digits at p into *v, refusing none and overflow; the end, or NULL. */
-static const char *take_u64(const char *p, uint64_t *v)
-{
-	*v = 0;
-	if (*p < '0' || *p > '9')
-		return NULL;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		uint64_t d = (uint64_t)(*p - '0');
-
-		if (*v > (UINT64_MAX - d) / 10)
-			return NULL;
-		*v = *v * 10 + d;
-	}
-	return p;
-}
-
-int parse_link_inode(const char *link, const char *kind, uint64_t *inode)
-{
-	size_t kind_len = strlen(kind);
-	const char *p;
-	uint64_t v;
-
-	if (strncmp(link, kind, kind_len) || link[kind_len] != ':' || link[kind_len + 1] != '[')
-		return -EINVAL;
-	p = take_u64(link + kind_len + 2, &v);
-	if (!p || p[0] != ']' || p[1] != '\0')
-		return -EINVAL;
-	*inode = v;
-	return 0;
-}
-
-/* An fd directory entry: "0", "17"; -1 for ".", ".." and anything else. */
-static int parse_fd_name(const char *name)
-{
-	long v = 0;
-
-	if (name[0] == '0' && name[1] == '\0')
-		return 0;
-	if (*name < '1' || *name > '9')
-		return -1;
-	for (; *name; name++) {
-		if (*name < '0' || *name > '9' || v > (INT_MAX - 9) / 10)
-			return -1;
-		v = v * 10 + (*name - '0');
-	}
-	return (int)v;
-}
+struct visit {
+	pid_t pid;
+	fd_socket_fn fn;
+	void *arg;
+};
 
 /* The link of one fd names its object; a failed readlink means the fd just closed. */
-static int visit_fd(int dfd, const char *name, pid_t pid, fd_socket_fn fn, void *arg,
-		    size_t *nfds)
+static int visit_fd(int dfd, const char *name, int fd, void *arg)
 {
+	const struct visit *v = arg;
 	char link[FD_LINK_MAX];
 	uint64_t inode;
 	ssize_t n;
-	int fd;
 
-	fd = parse_fd_name(name);
-	if (fd < 0)
-		return 0;
-	(*nfds)++;
 	n = readlinkat(dfd, name, link, sizeof(link) - 1);
 	if (n < 0)
 		return errno == EACCES || errno == EPERM ? -errno : 0;
 	link[n] = '\0';
 	if (parse_link_inode(link, "socket", &inode))
 		return 0;
-	return fn(pid, fd, inode, arg);
-}
-
-/*
- * Calls fn for the sockets of one fd directory (fn NULL: only counts);
- * *nfds counts every fd.  0 or -errno.
- */
-static int walk_fd_dir(int dfd, pid_t pid, fd_socket_fn fn, void *arg, size_t *nfds)
-{
-	struct dirent *de;
-	DIR *dir;
-	int ret = 0;
-
-	dir = fdopendir(dfd);
-	if (!dir) {
-		ret = -errno;
-		close(dfd);
-		return ret;
-	}
-	for (;;) {
-		errno = 0;
-		de = readdir(dir);
-		if (!de) {
-			ret = errno ? -errno : 0;
-			break;
-		}
-		if (!fn) {
-			*nfds += parse_fd_name(de->d_name) >= 0;
-			continue;
-		}
-		ret = visit_fd(dirfd(dir), de->d_name, pid, fn, arg, nfds);
-		if (ret)
-			break;
-	}
-	closedir(dir);
-	return ret;
-}
-
-/*
- * When the leader called pthread_exit() it is a zombie whose fd/ lists
- * nothing, while the fd table lives on, shared by the other threads: their
- * task/TID/fd shows it.  Returns an open fd directory of a live thread, or
- * -ENOENT when pid has no other thread.
- */
-static int open_thread_fd_dir(pid_t pid)
-{
-	struct dirent *de;
-	int dfd = -ENOENT;
-	DIR *tasks;
-	pid_t tid;
-
-	tasks = proc_opendir("%d/task", (int)pid);
-	if (!tasks)
-		return -errno;
-	while (dfd < 0 && (de = readdir(tasks))) {
-		tid = proc_parse_pid(de->d_name);
-		if (!tid || tid == pid)
-			continue;
-		dfd = proc_open(O_RDONLY | O_DIRECTORY, "%d/task/%d/fd", (int)pid, (int)tid);
-		if (dfd == -EACCES || dfd == -EPERM)
-			break;
-	}
-	closedir(tasks);
-	return dfd;
-}
-
-/* A kernel thread has no fds and no other thread: its task/ has only itself. */
-static int walk_fds(pid_t pid, fd_socket_fn fn, void *arg, size_t *nfds)
-{
-	int dfd, ret;
-
-	*nfds = 0;
-	dfd = proc_open(O_RDONLY | O_DIRECTORY, "%d/fd", (int)pid);
-	if (dfd < 0)
-		return dfd;
-	ret = walk_fd_dir(dfd, pid, fn, arg, nfds);
-	if (ret || *nfds)
-		return ret;
-	dfd = open_thread_fd_dir(pid);
-	if (dfd == -ENOENT)
-		return 0;	/* a process without fds, or gone: the fd/ above said so */
-	if (dfd < 0)
-		return dfd;
-	return walk_fd_dir(dfd, pid, fn, arg, nfds);
+	return v->fn(v->pid, fd, inode, v->arg);
 }
 
 int fdtable_walk(pid_t pid, fd_socket_fn fn, void *arg, size_t *nfds)
 {
-	return walk_fds(pid, fn, arg, nfds);
-}
+	struct visit v = { pid, fn, arg };
 
-int proc_count_fds(pid_t pid, size_t *count)
-{
-	return walk_fds(pid, NULL, NULL, count);
-}
-
-/* The text after "key" at the start of a line, or NULL. */
-static const char *after_line_key(const char *text, const char *key)
-{
-	size_t n = strlen(key);
-	const char *line = text;
-
-	while (line) {
-		if (!strncmp(line, key, n))
-			return line + n;
-		line = strchr(line, '\n');
-		if (line)
-			line++;
-	}
-	return NULL;
-}
-
-/*
- * "Max open files            1024                 1048576              files     "
- * (fs/proc/base.c proc_pid_limits(): the soft limit is a %-20lu or
- * "unlimited", padded).
- */
-static int parse_nofile(const char *text, uint64_t *soft)
-{
-	const char *p = after_line_key(text, "Max open files ");
-	uint64_t v;
-
-	if (!p)
-		return -EINVAL;
-	while (*p == ' ')
-		p++;
-	if (!strncmp(p, "unlimited ", 10)) {
-		*soft = 0;
-		return 0;
-	}
-	p = take_u64(p, &v);
-	if (!p || *p != ' ')
-		return -EINVAL;
-	*soft = v;
-	return 0;
-}
-
-int proc_nofile_limit(pid_t pid, uint64_t *soft)
-{
-	size_t len;
-	char *text;
-	int ret;
-
-	ret = proc_read_all(&text, &len, "%d/limits", (int)pid);
-	if (ret)
-		return ret;
-	ret = parse_nofile(text, soft);
-	free(text);
-	return ret;
-}
-
-int proc_read_comm(pid_t pid, char comm[COMM_LEN])
-{
-	size_t len;
-	char *text;
-	int ret;
-
-	ret = proc_read_all(&text, &len, "%d/comm", (int)pid);
-	if (ret)
-		return ret;
-	if (len && text[len - 1] == '\n')
-		len--;		/* the kernel's; a newline inside the name stays */
-	if (len > COMM_LEN - 1)
-		len = COMM_LEN - 1;
-	memcpy(comm, text, len);
-	comm[len] = '\0';
-	free(text);
-	return 0;
+	return pid_walk_fds(pid, visit_fd, &v, nfds);
 }
 
 int fdtable_add_holder(struct scan_result *r, pid_t pid, int fd, size_t sock)
 {
-	struct holder *h;
+	struct holder *h = array_grow(r->holders, &r->cap, r->count, sizeof(*h));
 
-	if (r->count == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 16;
-		struct holder *bigger;
-
-		if (cap > SIZE_MAX / sizeof(*bigger))
-			return -ENOMEM;
-		bigger = realloc(r->holders, cap * sizeof(*bigger));
-		if (!bigger)
-			return -ENOMEM;
-		r->holders = bigger;
-		r->cap = cap;
-	}
+	if (!h)
+		return -ENOMEM;
+	r->holders = h;
 	h = &r->holders[r->count++];
 	memset(h, 0, sizeof(*h));
 	h->pid = pid;
@@ -416,7 +202,7 @@ static int fill_comm(struct scan_result *r, size_t first, pid_t pid)
 	size_t i;
 	int ret;
 
-	ret = proc_read_comm(pid, comm);
+	ret = pid_comm(pid, comm);
 	if (ret)
 		return ret;
 	for (i = first; i < r->count; i++)

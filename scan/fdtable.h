@@ -31,9 +31,6 @@ int inode_map_put(struct inode_map *m, uint64_t inode, size_t val);
 bool inode_map_get(const struct inode_map *m, uint64_t inode, size_t *val);
 void inode_map_free(struct inode_map *m);
 
-/* Parses "KIND:[N]" (e.g. "socket:[12345]", "net:[4026531840]"); 0 or -EINVAL. */
-int parse_link_inode(const char *link, const char *kind, uint64_t *inode);
-
 /*
  * Called for every socket fd of a walk; a nonzero return (-errno) ends the
  * walk and is handed back.
@@ -47,16 +44,6 @@ typedef int (*fd_socket_fn)(pid_t pid, int fd, uint64_t inode, void *arg);
  * -EACCES/-EPERM, fn's return, or another -errno.
  */
 int fdtable_walk(pid_t pid, fd_socket_fn fn, void *arg, size_t *nfds);
-
-/* The open fds of pid, counted without reading a link; 0 or -errno. */
-int proc_count_fds(pid_t pid, size_t *count);
-/*
- * The soft "Max open files" of pid from /proc/PID/limits: 0 with *soft set
- * (0 when unlimited), or -errno (-EINVAL when the file does not say).
- */
-int proc_nofile_limit(pid_t pid, uint64_t *soft);
-/* pid's name from /proc/PID/comm, NUL-terminated, cut to COMM_LEN; 0 or -errno. */
-int proc_read_comm(pid_t pid, char comm[COMM_LEN]);
 
 /* Appends a holder (comm empty, not dead) to r; 0 or -ENOMEM. */
 int fdtable_add_holder(struct scan_result *r, pid_t pid, int fd, size_t sock);

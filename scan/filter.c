@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "scan/internal.h"
 #include "scan/scan.h"
 
 static const uint8_t v4_mapped_prefix[12] = { [10] = 0xff, [11] = 0xff };
@@ -123,4 +124,25 @@ bool age_filter_match(const struct scan_filter *f, int64_t age_ms)
 	if (f->older_than_ms < 0)
 		return true;
 	return age_ms != TCP_AGE_UNKNOWN && age_ms >= f->older_than_ms;
+}
+
+bool scan_sock_matches(const struct scan_filter *f, const struct tcp_sock *s)
+{
+	if (f->port >= 0 && s->local_port != f->port && s->remote_port != f->port)
+		return false;
+	if (f->uid >= 0 && s->uid != f->uid)
+		return false;
+	return addr_filter_match(&f->local, s->family, s->local_addr, s->local_port) &&
+	       addr_filter_match(&f->remote, s->family, s->remote_addr, s->remote_port);
+}
+
+/* A dead socket has no endpoint left: only filters that name none let it through. */
+bool scan_dead_matches(const struct scan_filter *f, uint32_t uid)
+{
+	return f->port < 0 && !f->local.set && !f->remote.set && (f->uid < 0 || uid == f->uid);
+}
+
+bool scan_process_filtered(const struct scan_filter *f)
+{
+	return f->npids || f->comm;
 }

@@ -4,53 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "common/diag.h"
-#include "scan/fdtable.h"
+#include "proc/pid.h"
+#include "proc/proc.h"
 #include "scan/netns.h"
-#include "scan/proc.h"
-
-/* A namespace link is "net:[4026531840]"; the buffer leaves room to spare. */
-#define NS_LINK_MAX 64
-
-/*
- * A leader that called pthread_exit() is a zombie whose ns/ links are gone
- * while its other threads live on in the namespace: ask one of them.
- */
-static ssize_t read_thread_link(pid_t pid, char *link, size_t size)
-{
-	ssize_t n = -ENOENT;
-	struct dirent *de;
-	DIR *tasks;
-	pid_t tid;
-
-	tasks = proc_opendir("%d/task", (int)pid);
-	if (!tasks)
-		return -errno;
-	while (n == -ENOENT && (de = readdir(tasks))) {
-		tid = proc_parse_pid(de->d_name);
-		if (tid && tid != pid)
-			n = proc_readlink(link, size, "%d/task/%d/ns/net", (int)pid, (int)tid);
-	}
-	closedir(tasks);
-	return n;
-}
-
-static int read_netns(pid_t pid, uint64_t *inode)
-{
-	char link[NS_LINK_MAX];
-	ssize_t n;
-
-	n = proc_readlink(link, sizeof(link), "%d/ns/net", (int)pid);
-	if (n == -ENOENT)
-		n = read_thread_link(pid, link, sizeof(link));
-	if (n < 0)
-		return (int)n;
-	if (parse_link_inode(link, "net", inode)) {
-		pr_verbose("pid %d: unexpected ns/net link '%s'", (int)pid, link);
-		return -EINVAL;
-	}
-	return 0;
-}
 
 static void count_failure(struct netns_set *set, pid_t pid, int err)
 {
@@ -73,18 +31,11 @@ static void count_failure(struct netns_set *set, pid_t pid, int err)
 
 static int add_proc(struct netns_set *set, size_t *cap, pid_t pid, uint64_t inode)
 {
-	if (set->nprocs == *cap) {
-		size_t bigger_cap = *cap ? *cap * 2 : 256;
-		struct netns_proc *bigger;
+	struct netns_proc *bigger = array_grow(set->procs, cap, set->nprocs, sizeof(*bigger));
 
-		if (bigger_cap > SIZE_MAX / sizeof(*bigger))
-			return -ENOMEM;
-		bigger = realloc(set->procs, bigger_cap * sizeof(*bigger));
-		if (!bigger)
-			return -ENOMEM;
-		set->procs = bigger;
-		*cap = bigger_cap;
-	}
+	if (!bigger)
+		return -ENOMEM;
+	set->procs = bigger;
 	set->procs[set->nprocs].netns = inode;
 	set->procs[set->nprocs].pid = pid;
 	set->nprocs++;
@@ -144,7 +95,7 @@ static int walk(struct netns_set *set, DIR *dir)
 		pid = proc_parse_pid(de->d_name);
 		if (!pid)
 			continue;
-		ret = read_netns(pid, &inode);
+		ret = pid_netns(pid, &inode);
 		if (ret) {
 			count_failure(set, pid, ret);
 			continue;

@@ -11,9 +11,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "proc/pid.h"
 #include "scan/tcp.h"
-
-#define COMM_LEN 16	/* TASK_COMM_LEN, the kernel's limit, NUL included */
 
 struct addr_filter {
 	bool set;		/* the option was given */

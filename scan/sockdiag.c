@@ -18,7 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "scan/proc.h"
+#include "proc/pid.h"
+#include "proc/proc.h"
 #include "scan/sockdiag.h"
 
 #ifndef SO_COOKIE
@@ -34,11 +35,11 @@
  */
 static int netlink_in(int nsfd)
 {
-	struct stat theirs, ours;
+	struct stat theirs;
+	uint64_t ours;
 	int home, nl, err;
 
-	if (fstat(nsfd, &theirs) == 0 && proc_stat(&ours, "self/ns/net") == 0 &&
-	    theirs.st_ino == ours.st_ino) {
+	if (fstat(nsfd, &theirs) == 0 && self_netns(&ours) == 0 && theirs.st_ino == ours) {
 		nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 		err = nl < 0 ? -errno : nl;
 		goto close_nsfd;
@@ -322,36 +323,60 @@ int sockdiag_msg_sock(const struct nlmsghdr *h, uint64_t netns, struct tcp_sock 
 	return 0;
 }
 
-/* Reads one dump's replies until NLMSG_DONE; 0 or -errno. */
-static int read_dump(int nl, struct tcp_table *t, uint64_t netns)
-{
-	char buf[32768];
+/*
+ * A dump answers in as many datagrams as it takes; 64 KiB each is what the
+ * kernel fills at most (sock_diag's dumps stop at a page or two).
+ */
+#define DUMP_BUF 65536
 
-	for (;;) {
-		ssize_t n = recv(nl, buf, sizeof(buf), 0);
+int sockdiag_dump_each(int nl, const void *req, size_t len, sockdiag_msg_fn fn, void *arg)
+{
+	char *buf;
+	int ret = 0;
+
+	if (send(nl, req, len, 0) < 0)
+		return -errno;
+	buf = malloc(DUMP_BUF);
+	if (!buf)
+		return -ENOMEM;
+	while (!ret) {
+		ssize_t n = recv(nl, buf, DUMP_BUF, 0);
 		const struct nlmsghdr *h;
 		size_t left;
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
-			return -errno;
+		if (n <= 0) {
+			ret = n < 0 ? -errno : -EPROTO;
+			break;
+		}
 		left = (size_t)n;
-		for (h = (const void *)buf; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
-			struct tcp_sock s;
-			int ret;
-
+		for (h = (const void *)buf; !ret && NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
 			if (h->nlmsg_type == NLMSG_DONE)
-				return 0;
-			if (h->nlmsg_type == NLMSG_ERROR)
-				return ((const struct nlmsgerr *)NLMSG_DATA(h))->error ?: -EPROTO;
-			ret = sockdiag_msg_sock(h, netns, &s);
-			if (!ret)
-				ret = tcp_table_append(t, &s);
-			if (ret)
-				return ret;
+				ret = 1;
+			else if (h->nlmsg_type == NLMSG_ERROR)
+				ret = ((const struct nlmsgerr *)NLMSG_DATA(h))->error ?: -EPROTO;
+			else if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY)
+				ret = fn(h, arg);
 		}
 	}
+	free(buf);
+	return ret < 0 ? ret : 0;
+}
+
+struct tcp_dump {
+	struct tcp_table *t;
+	uint64_t netns;
+};
+
+static int take_tcp_msg(const struct nlmsghdr *h, void *arg)
+{
+	const struct tcp_dump *d = arg;
+	struct tcp_sock s;
+	int ret;
+
+	ret = sockdiag_msg_sock(h, d->netns, &s);
+	return ret ? ret : tcp_table_append(d->t, &s);
 }
 
 static int dump_family(int nl, int family, unsigned int state_mask, struct tcp_table *t,
@@ -373,10 +398,9 @@ static int dump_family(int nl, int family, unsigned int state_mask, struct tcp_t
 			.idiag_states = state_mask,
 		},
 	};
+	struct tcp_dump d = { t, netns };
 
-	if (send(nl, &msg, sizeof(msg), 0) < 0)
-		return -errno;
-	return read_dump(nl, t, netns);
+	return sockdiag_dump_each(nl, &msg, sizeof(msg), take_tcp_msg, &d);
 }
 
 int sockdiag_dump(pid_t pid, uint64_t netns, unsigned int state_mask, struct tcp_table *t)

@@ -53,6 +53,15 @@ struct nlmsghdr;
  * attributes), as netns; 0, or -EPROTO when the reply is too short.
  */
 int sockdiag_msg_sock(const struct nlmsghdr *h, uint64_t netns, struct tcp_sock *s);
+
+/* Called for each SOCK_DIAG_BY_FAMILY message of a dump; 0 goes on, -errno stops. */
+typedef int (*sockdiag_msg_fn)(const struct nlmsghdr *h, void *arg);
+/*
+ * The one netlink dump loop: sends req (len bytes) on nl, then reads the
+ * answers until NLMSG_DONE, calling fn for each message.  0 or -errno (an
+ * NLMSG_ERROR's, fn's, or the socket's).
+ */
+int sockdiag_dump_each(int nl, const void *req, size_t len, sockdiag_msg_fn fn, void *arg);
 /*
  * tcpi_last_ack_recv from the INET_DIAG_INFO attribute of reply h, in ms;
  * TCP_AGE_UNKNOWN when there is none (not asked for, a time-wait or

@@ -14,7 +14,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "scan/proc.h"
+#include "proc/pid.h"
+#include "proc/proc.h"
+#include "scan/sockdiag.h"
 #include "scan/sockprobe.h"
 
 bool sock_proto_is_tcp(const char *proto, int *family)
@@ -68,22 +70,6 @@ static void take_endpoints(int ref, struct tcp_sock *s)
 		take_sockaddr(&ss, s->local_addr, &s->local_port);
 }
 
-/* SIOCGSKNS needs CAP_NET_ADMIN over the namespace: without it netns stays 0. */
-static uint64_t netns_of(int ref)
-{
-	struct stat st;
-	uint64_t ino = 0;
-	int ns;
-
-	ns = ioctl(ref, SIOCGSKNS);
-	if (ns < 0)
-		return 0;
-	if (!fstat(ns, &st))
-		ino = st.st_ino;
-	close(ns);
-	return ino;
-}
-
 static int describe(int ref, const struct stat *st, struct sock_state *out)
 {
 	struct tcp_sock *s = &out->sock;
@@ -116,7 +102,7 @@ static int describe(int ref, const struct stat *st, struct sock_state *out)
 		s->tx_queue = (uint32_t)v;
 	s->uid = (uint32_t)st->st_uid;
 	s->inode = st->st_ino;
-	s->netns = netns_of(ref);
+	s->netns = socket_netns(ref);	/* 0 without CAP_NET_ADMIN there */
 	take_endpoints(ref, s);
 	return 0;
 }
@@ -149,9 +135,6 @@ static int kernel_inspect(pid_t pid, int fd, uint64_t inode, struct sock_state *
 	close(ref);
 	return ret;
 }
-
-/* A dump arrives in buffers of about this size (the kernel fills 32 KiB). */
-#define UNIX_DUMP_BUF 65536
 
 const struct sock_probe sock_probe_kernel = {
 	.protocol = kernel_protocol,
@@ -239,32 +222,14 @@ int sock_count_netns(pid_t pid, uint64_t *used)
 	return ret;
 }
 
-/* One buffer of the dump: 0 for more to come, 1 at its end, or -errno. */
-static int take_unix_dump(const char *buf, size_t len, struct inode_map *set)
+static int take_unix_msg(const struct nlmsghdr *h, void *arg)
 {
-	const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
-	const struct unix_diag_msg *m;
-	int ret;
+	const struct unix_diag_msg *m = NLMSG_DATA(h);
+	struct inode_map *set = arg;
 
-	for (; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
-		if (h->nlmsg_type == NLMSG_DONE)
-			return 1;
-		if (h->nlmsg_type == NLMSG_ERROR) {
-			const struct nlmsgerr *e = NLMSG_DATA(h);
-
-			return e->error ? e->error : -EPROTO;
-		}
-		if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
-		    h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
-			continue;
-		m = NLMSG_DATA(h);
-		if (!m->udiag_ino)
-			continue;
-		ret = inode_map_put(set, m->udiag_ino, 0);
-		if (ret == -ENOMEM)
-			return ret;
-	}
-	return 0;
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)) || !m->udiag_ino)
+		return 0;
+	return inode_map_put(set, m->udiag_ino, 0) == -ENOMEM ? -ENOMEM : 0;
 }
 
 int sock_unix_inodes_here(struct inode_map *set)
@@ -280,28 +245,12 @@ int sock_unix_inodes_here(struct inode_map *set)
 		},
 		.req = { .sdiag_family = AF_UNIX, .udiag_states = ~0u },
 	};
-	char *buf;
-	ssize_t n;
 	int nl, ret;
 
 	nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 	if (nl < 0)
 		return -errno;
-	buf = malloc(UNIX_DUMP_BUF);
-	ret = buf ? 0 : -ENOMEM;
-	if (!ret && send(nl, &msg, sizeof(msg), 0) < 0)
-		ret = -errno;
-	while (!ret) {
-		n = recv(nl, buf, UNIX_DUMP_BUF, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			ret = n < 0 ? -errno : -EPROTO;
-			break;
-		}
-		ret = take_unix_dump(buf, (size_t)n, set);
-	}
-	free(buf);
+	ret = sockdiag_dump_each(nl, &msg, sizeof(msg), take_unix_msg, set);
 	close(nl);
-	return ret < 0 ? ret : 0;
+	return ret;
 }

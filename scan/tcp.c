@@ -24,7 +24,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "scan/proc.h"
+#include "common/array.h"
+#include "proc/proc.h"
 #include "scan/tcp.h"
 
 /* A read position within one line; end is the line's newline. */
@@ -217,18 +218,11 @@ static bool is_header(const char *line, const char *end)
 
 int tcp_table_append(struct tcp_table *t, const struct tcp_sock *s)
 {
-	if (t->count == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 64;
-		struct tcp_sock *bigger;
+	struct tcp_sock *bigger = array_grow(t->socks, &t->cap, t->count, sizeof(*bigger));
 
-		if (cap > SIZE_MAX / sizeof(*bigger))
-			return -ENOMEM;
-		bigger = realloc(t->socks, cap * sizeof(*bigger));
-		if (!bigger)
-			return -ENOMEM;
-		t->socks = bigger;
-		t->cap = cap;
-	}
+	if (!bigger)
+		return -ENOMEM;
+	t->socks = bigger;
 	t->socks[t->count++] = *s;
 	return 0;
 }

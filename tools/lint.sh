@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.." || exit 99
 failed=0
 fail() { echo "lint: $*" >&2; failed=1; }
 
-SRCS=$(ls fdclose.c common/*.c scan/*.c injector/*.c cli/*.c arch/*.c fixtures/*.c)
+SRCS=$(ls fdclose.c common/*.c proc/*.c scan/*.c injector/*.c cli/*.c arch/*.c fixtures/*.c)
 CFLAGS_LINT="-I. -D_GNU_SOURCE $(pkg-config --cflags capstone libunwind-ptrace) \
 -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wformat=2 -Wshadow \
 -Wpointer-arith -Wvla -Wno-format-nonliteral"

@@ -143,3 +143,8 @@ write("600/task/600/comm", "zm\n")
 link("600/task/601/ns/net", NS_A)
 link("600/task/601/fd/4", "socket:[1005]")
 link("600/task/601/fd/5", "/dev/null")
+# Each thread's stat says which one lives: the leader is Z, 601 sleeps.
+write("600/task/600/stat", "600 (zm) Z 1 600 600 0 -1 4194564 0 0 0 0 0 0 0 0 20 0 2 0 5000 "
+      "0 0 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n")
+write("600/task/601/stat", "601 (zm) S 1 600 600 0 -1 4194560 90 0 0 0 1 2 0 0 20 0 2 0 5001 "
+      "9000000 200 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n")

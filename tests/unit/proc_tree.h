@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "scan/proc.h"
+#include "proc/proc.h"
 
 static inline void use_root(const char *path)
 {

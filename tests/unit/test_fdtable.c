@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The inode map, link parsing, and the fd walk on recorded and generated trees. */
+/* The inode map and the fd walk on recorded and generated trees. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,32 +19,8 @@
 
 #include "common/diag.h"
 #include "scan/fdtable.h"
-#include "scan/proc.h"
-
-static void test_parse_link_inode(void **state)
-{
-	static const char *const bad[] = {
-		"socket:[]", "socket:[12a]", "socket:[-1]", "socket:[ 1]", "socket:[1",
-		"socket:[1]x", "socket:1", "socket[1]", "pipe:[1]", "sock:[1]", "socket",
-		"", "/dev/null", "socket:[18446744073709551616]", "anon_inode:[eventpoll]",
-	};
-	uint64_t inode = 7;
-	size_t i;
-
-	(void)state;
-	assert_int_equal(parse_link_inode("socket:[12345]", "socket", &inode), 0);
-	assert_int_equal(inode, 12345);
-	assert_int_equal(parse_link_inode("socket:[18446744073709551615]", "socket", &inode), 0);
-	assert_int_equal(inode, UINT64_MAX);
-	assert_int_equal(parse_link_inode("net:[4026531840]", "net", &inode), 0);
-	assert_int_equal(inode, 4026531840ULL);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		inode = 7;
-		if (parse_link_inode(bad[i], "socket", &inode) != -EINVAL)
-			fail_msg("'%s' was accepted", bad[i]);
-		assert_int_equal(inode, 7);
-	}
-}
+#include "proc/pid.h"
+#include "proc/proc.h"
 
 static void test_inode_map(void **state)
 {
@@ -315,111 +291,6 @@ static void test_walk(void **state)
 	assert_int_equal(fdtable_walk(300, note_socket, &seen, &nfds), -ENOTDIR);
 }
 
-static void test_count_fds(void **state)
-{
-	size_t n = 0;
-
-	(void)state;
-	use_recorded_proc();
-	assert_int_equal(proc_count_fds(1, &n), 0);
-	assert_int_equal(n, 12);
-	assert_int_equal(proc_count_fds(100, &n), 0);
-	assert_int_equal(n, 4);
-	assert_int_equal(proc_count_fds(600, &n), 0);	/* through thread 601 */
-	assert_int_equal(n, 2);
-	assert_int_equal(proc_count_fds(200, &n), 0);
-	assert_int_equal(n, 1);
-	assert_int_equal(proc_count_fds(99999, &n), -ENOENT);
-	assert_int_equal(proc_count_fds(500, &n), -ENOENT);
-}
-
-static char own_root[PATH_MAX];
-
-static void own_file(const char *rel, const char *text)
-{
-	char path[PATH_MAX * 2];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", own_root, rel);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	assert_int_equal(fclose(f), 0);
-}
-
-#define LIMITS_HEAD "Limit                     Soft Limit           Hard Limit           Units     \n" \
-	"Max cpu time              unlimited            unlimited            seconds   \n"
-
-static void nofile_is(const char *limits, int want_ret, uint64_t want)
-{
-	uint64_t soft = 4242;
-
-	own_file("7/limits", limits);
-	assert_int_equal(proc_nofile_limit(7, &soft), want_ret);
-	assert_int_equal(soft, want_ret ? 4242 : want);
-}
-
-static void test_nofile_limit(void **state)
-{
-	char cmd[PATH_MAX + 16];
-	uint64_t soft = 1;
-
-	(void)state;
-	use_recorded_proc();
-	assert_int_equal(proc_nofile_limit(1, &soft), 0);
-	assert_int_equal(soft, 1024);
-	assert_int_equal(proc_nofile_limit(100, &soft), 0);
-	assert_int_equal(soft, 0);		/* unlimited */
-	assert_int_equal(proc_nofile_limit(201, &soft), -ENOENT);
-
-	snprintf(own_root, sizeof(own_root), "/tmp/fdclose-limits-XXXXXX");
-	assert_non_null(mkdtemp(own_root));
-	snprintf(cmd, sizeof(cmd), "%s/7", own_root);
-	assert_int_equal(mkdir(cmd, 0755), 0);
-	use_root(own_root);
-	nofile_is(LIMITS_HEAD "Max open files            1048576              1048576              files     \n",
-		  0, 1048576);
-	nofile_is(LIMITS_HEAD "Max open files            18446744073709551614 unlimited            files     \n",
-		  0, 18446744073709551614ULL);
-	nofile_is(LIMITS_HEAD, -EINVAL, 0);	/* no such line */
-	nofile_is(LIMITS_HEAD "Max open files            many                 1024                 files     \n",
-		  -EINVAL, 0);
-	nofile_is(LIMITS_HEAD "Max open files            99999999999999999999 1024                 files     \n",
-		  -EINVAL, 0);
-	nofile_is(LIMITS_HEAD "Max open files            1024", -EINVAL, 0);	/* cut short */
-	nofile_is(LIMITS_HEAD "Max open filesystems      10                   10                   files     \n",
-		  -EINVAL, 0);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", own_root);
-	assert_int_equal(system(cmd), 0);
-}
-
-static void test_read_comm(void **state)
-{
-	char comm[COMM_LEN], cmd[PATH_MAX + 16];
-
-	(void)state;
-	use_recorded_proc();
-	assert_int_equal(proc_read_comm(100, comm), 0);
-	assert_string_equal(comm, "worker");
-	assert_int_equal(proc_read_comm(201, comm), 0);
-	assert_string_equal(comm, "x\"\\\t\x01\xffy\nz");	/* only the last newline goes */
-	assert_int_equal(proc_read_comm(99999, comm), -ENOENT);
-
-	snprintf(own_root, sizeof(own_root), "/tmp/fdclose-comm-XXXXXX");
-	assert_non_null(mkdtemp(own_root));
-	snprintf(cmd, sizeof(cmd), "%s/7", own_root);
-	assert_int_equal(mkdir(cmd, 0755), 0);
-	use_root(own_root);
-	own_file("7/comm", "a-name-longer-than-the-kernel-keeps\n");
-	assert_int_equal(proc_read_comm(7, comm), 0);
-	assert_string_equal(comm, "a-name-longer-t");
-	own_file("7/comm", "");
-	assert_int_equal(proc_read_comm(7, comm), 0);
-	assert_string_equal(comm, "");
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", own_root);
-	assert_int_equal(system(cmd), 0);
-}
-
 /* close.c's search for other holders goes through the zombie leader's thread too. */
 static void test_collect_zombie_leader(void **state)
 {
@@ -442,7 +313,6 @@ static void test_collect_zombie_leader(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_link_inode),
 		cmocka_unit_test(test_inode_map),
 		cmocka_unit_test(test_collect_recorded),
 		cmocka_unit_test(test_collect_every_process),
@@ -451,9 +321,6 @@ int main(void)
 		cmocka_unit_test(test_collect_many_fds),
 		cmocka_unit_test(test_inode_set),
 		cmocka_unit_test(test_walk),
-		cmocka_unit_test(test_count_fds),
-		cmocka_unit_test(test_nofile_limit),
-		cmocka_unit_test(test_read_comm),
 		cmocka_unit_test(test_collect_zombie_leader),
 	};
 

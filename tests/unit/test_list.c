@@ -16,7 +16,7 @@
 
 #include "cli/cli.h"
 #include "common/diag.h"
-#include "scan/proc.h"
+#include "proc/proc.h"
 #include "fake_probe.h"
 
 struct run {

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "scan/netns.h"
-#include "scan/proc.h"
+#include "proc/proc.h"
 
 #define HOST_NS 4026531840ULL
 #define CONTAINER_NS 4026532100ULL

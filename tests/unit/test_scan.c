@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "common/diag.h"
-#include "scan/proc.h"
+#include "proc/proc.h"
 #include "scan/scan.h"
 #include "fake_probe.h"
 

@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "scan/proc.h"
+#include "proc/proc.h"
 #include "scan/scan.h"
 #include "scan/sockprobe.h"
 

@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "scan/proc.h"
+#include "proc/proc.h"
 #include "scan/tcp.h"
 
 #define HDR4 "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when " \

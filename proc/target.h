@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* What a target process is, read before it is frozen, and why it may refuse. */
+/* What a target process is, read from /proc before anything is done to it. */
 #ifndef FDCLOSE_TARGET_H
 #define FDCLOSE_TARGET_H
 
@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "scan/scan.h"
+#include "proc/pid.h"
 
 struct target_info {
 	pid_t pid;
@@ -29,14 +29,6 @@ struct target_info {
 
 /* Reads %d/status and %d/stat; 0, -ESRCH when the process is gone, or -errno. */
 int target_inspect(pid_t pid, struct target_info *ti);
-/*
- * Returns 0 when fdclose may act on the target, or -errno with the reason
- * in why (zombie, kernel thread, fdclose itself; when the method stops the
- * target also: traced, seccomp strict mode).
- */
-int target_refuse(const struct target_info *ti, bool stops_target, char *why, size_t size);
-/* Prints an actionable message for a freeze that failed with err. */
-void target_explain(const struct target_info *ti, int err);
 /* Reads the comm of pid into comm (COMM_LEN); "?" when unknown. */
 void target_comm(pid_t pid, char *comm);
 

@@ -8,7 +8,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "scan/proc.h"
+#include "proc/proc.h"
 
 static int root_fd = -1;
 static const char *root_path = "/proc";
@@ -34,6 +34,13 @@ int proc_root(void)
 	if (root_fd < 0)
 		return -errno;
 	return root_fd;
+}
+
+bool proc_root_is_recorded(void)
+{
+	const char *root = getenv(PROC_ROOT_ENV);
+
+	return root && *root && strcmp(root, "/proc");
 }
 
 /* Formats the relative path; returns 0, or -ENAMETOOLONG. */

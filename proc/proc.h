@@ -21,6 +21,12 @@
 void proc_reset(void);
 /* Returns the directory fd of the proc root, or -errno. */
 int proc_root(void);
+/*
+ * True when FDCLOSE_PROC_ROOT names a recorded tree: its processes and
+ * namespaces are text, and only text may be read about them (no netlink,
+ * no pidfd, no ptrace), as ss reads files only under PROC_ROOT.
+ */
+bool proc_root_is_recorded(void);
 
 /* Returns an open fd (O_CLOEXEC is added), or -errno. */
 int proc_open(int flags, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
