@@ -93,8 +93,11 @@ static void describe_sockets(const struct target_info *ti, struct job *job,
 		} else if (strncmp(d->proto, "TCP", 3) == 0 || !d->proto[0]) {
 			*need_tables = true;
 		}
-		if (ref >= 0)
-			close(ref);
+		/* The act verifies and uses it rather than take its own. */
+		if (ref >= 0) {
+			t->ref = ref;
+			t->has_ref = true;
+		}
 	}
 	if (pidfd >= 0)
 		close(pidfd);
@@ -256,8 +259,11 @@ int cmd_close(const struct options *opt)
 	audit_close();
 	status = exit_status(job.targets, opt->nfds);
 free_targets:
-	for (i = 0; diags && job.targets && i < opt->nfds; i++)
+	for (i = 0; diags && job.targets && i < opt->nfds; i++) {
 		sockdiag_done(&diags[i]);
+		if (job.targets[i].has_ref)
+			close(job.targets[i].ref);
+	}
 	free(diags);
 	free(job.descs);
 	free(job.targets);

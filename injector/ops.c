@@ -93,10 +93,34 @@ static int verified_reference(int pidfd, const struct fd_ident *id)
 	return ref;
 }
 
-/* Our reference to the target's fd, or -1 (then /proc stat verifies instead). */
+/*
+ * The reference describing took, now the act's: still the object described,
+ * or -ESTALE (closed then).  Describing took it after it read the identity,
+ * and the number may have been reused in between.
+ */
+static int handed_reference(struct op_target *t)
+{
+	int ref = t->ref;
+
+	t->has_ref = false;
+	if (fd_ident_matches(ref, &t->id))
+		return ref;
+	close(ref);
+	return -ESTALE;
+}
+
+/*
+ * Our reference to the target's fd: the one describing took, or a new one;
+ * -1 when there is none (then /proc stat verifies instead).
+ */
 static int take_reference(int pidfd, struct op_target *t)
 {
-	int ref = pidfd < 0 ? -EBADF : verified_reference(pidfd, &t->id);
+	int ref;
+
+	if (t->has_ref)
+		ref = handed_reference(t);
+	else
+		ref = pidfd < 0 ? -EBADF : verified_reference(pidfd, &t->id);
 
 	if (ref == -ENOENT || ref == -ESTALE)
 		skip(t, ref);
@@ -532,7 +556,12 @@ int ops_replace(pid_t pid, pid_t fd_task, struct op_target *targets, size_t n,
 /* One fd through fdclose's own reference: 0, or -errno when the process refuses us. */
 static int shutdown_one(int pidfd, struct op_target *t)
 {
-	int ref = verified_reference(pidfd, &t->id);
+	int ref;
+
+	if (t->has_ref)
+		ref = handed_reference(t);
+	else
+		ref = verified_reference(pidfd, &t->id);
 
 	if (ref == -ENOENT || ref == -ESTALE) {
 		skip(t, ref);

@@ -28,6 +28,13 @@ enum op_result {
 struct op_target {
 	struct fd_ident id;	/* the fd, and the object it must still be */
 	/*
+	 * fdclose's own reference to it (pidfd_getfd), when describing took
+	 * one: the act uses it rather than take another, and closes it (then
+	 * has_ref is false); one the act never reached is the caller's to close.
+	 */
+	bool has_ref;
+	int ref;
+	/*
 	 * The TCP state the socket must still be in under the freeze
 	 * (TCPS_CLOSE_WAIT, or TCPS_CLOSE for a dead one), 0 for no check.
 	 */
