@@ -123,7 +123,7 @@ static void backlog_fields(struct json_line *j, const struct scan_result *r,
 	json_add_u64(j, "closewait", b->closewait);
 }
 
-static void process_fields(struct json_line *j, const struct proc_fds *p)
+void output_process_fields(struct json_line *j, const struct proc_fds *p)
 {
 	json_add_str(j, "type", "process");
 	json_add_i64(j, "pid", p->pid);
@@ -152,7 +152,7 @@ int output_json(FILE *out, const struct scan_result *r)
 	}
 	for (i = 0; i < r->nprocs && !ret; i++) {
 		json_begin(&j);
-		process_fields(&j, &r->procs[i]);
+		output_process_fields(&j, &r->procs[i]);
 		ret = json_end(&j, out);
 	}
 	json_free(&j);

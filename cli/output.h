@@ -74,6 +74,11 @@ void output_age_field(struct json_line *j, int64_t age_ms);
  * "ages": {"under_1m","under_10m","under_1h","under_1d","older","unknown"}.
  */
 void output_process_age_fields(struct json_line *j, const struct proc_fds *p);
+/*
+ * A process object's fields, the same in --list and --all-closewait (which
+ * adds what it did): type, pid, comm, fds, nofile and the age fields.
+ */
+void output_process_fields(struct json_line *j, const struct proc_fds *p);
 /* n with a comma every three digits: "65,536". */
 void output_count(char *buf, size_t size, uint64_t n);
 /*

@@ -147,20 +147,17 @@ static void report_process(const struct options *opt, const struct scan_result *
 		output_process_line(stdout, p, opt->dry_run ? SIZE_MAX : job->fds_after);
 		return;
 	}
+	/* --list's process object, and what the act did to the process. */
 	json_begin(&j);
-	json_add_str(&j, "type", "process");
-	json_add_i64(&j, "pid", job->pid);
-	json_add_str(&j, "comm", job->ti.comm);
+	output_process_fields(&j, p);
 	json_add_u64(&j, "fds_before", p->fds);
 	if (job->fds_after != SIZE_MAX && !opt->dry_run)
 		json_add_u64(&j, "fds_after", job->fds_after);
-	json_add_u64(&j, "nofile", p->nofile);
 	json_add_str(&j, "method", opt->method->name);
 	json_add_i64(&j, "frozen_us", job->stats.frozen_us);
 	json_add_i64(&j, "max_window_us", job->stats.max_window_us);
 	json_add_u64(&j, "windows", job->stats.windows);
 	json_add_u64(&j, "threads", job->stats.threads);
-	output_process_age_fields(&j, p);
 	if (json_end(&j, stdout))
 		pr_errno(ENOMEM, "writing JSON");
 	json_free(&j);
