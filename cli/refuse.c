@@ -65,14 +65,9 @@ static bool have_cap_sys_ptrace(void)
 static int yama_scope(void)
 {
 	char buf[16];
-	int fd = proc_open(0, "sys/kernel/yama/ptrace_scope");
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
 
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0)
+	if (proc_read_buf(buf, sizeof(buf), "sys/kernel/yama/ptrace_scope") <= 0)
 		return -1;	/* no Yama */
-	buf[n] = '\0';
 	return atoi(buf);
 }
 

@@ -66,18 +66,11 @@ bool boost_pays_off(int runnable_others, int online_cpus, size_t target_threads,
 static int runnable_others(void)
 {
 	char buf[128];
-	ssize_t n;
-	int fd = proc_open(O_RDONLY, "loadavg");
+	ssize_t n = proc_read_buf(buf, sizeof(buf), "loadavg");
 	int ret;
 
-	if (fd < 0)
-		return fd;
-	n = read(fd, buf, sizeof(buf) - 1);
-	ret = n < 0 ? -errno : 0;
-	close(fd);
-	if (ret)
-		return ret;
-	buf[n] = '\0';
+	if (n < 0)
+		return (int)n;
 	ret = loadavg_runnable(buf);
 	return ret > 0 ? ret - 1 : ret;
 }

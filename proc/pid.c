@@ -64,20 +64,10 @@ int task_stat_parse(const char *text, struct task_stat *st)
 
 int task_stat_read(pid_t pid, pid_t tid, struct task_stat *st)
 {
-	char buf[1024];
-	ssize_t n;
-	int fd;
+	char buf[1024];		/* a stat line is a few hundred bytes */
+	ssize_t n = proc_read_buf(buf, sizeof(buf), "%d/task/%d/stat", (int)pid, (int)tid);
 
-	fd = proc_open(O_RDONLY, "%d/task/%d/stat", (int)pid, (int)tid);
-	if (fd < 0)
-		return fd;
-	/* One read: the kernel makes the whole line at once; 1 KiB holds it. */
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return task_stat_parse(buf, st);
+	return n < 0 ? (int)n : task_stat_parse(buf, st);
 }
 
 pid_t pid_live_thread(pid_t pid)
@@ -168,16 +158,10 @@ uint64_t socket_netns(int sock)
 int pid_comm(pid_t pid, char comm[COMM_LEN])
 {
 	char buf[COMM_LEN + 1];
-	ssize_t n;
-	int fd;
+	ssize_t n = proc_read_buf(buf, sizeof(buf), "%d/comm", (int)pid);
 
-	fd = proc_open(O_RDONLY, "%d/comm", (int)pid);
-	if (fd < 0)
-		return fd;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
 	if (n < 0)
-		return -errno;
+		return (int)n;
 	if (n && buf[n - 1] == '\n')
 		n--;		/* the kernel's; a newline inside the name stays */
 	if (n > COMM_LEN - 1)

@@ -137,6 +137,26 @@ static int prepare_path(int *root, char *path, size_t path_size, size_t buf_size
 	return format_path(path, path_size, fmt, ap);
 }
 
+ssize_t proc_read_buf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	ssize_t n;
+	int fd;
+
+	va_start(ap, fmt);
+	fd = vopen(O_RDONLY, fmt, ap);
+	va_end(ap);
+	if (fd < 0)
+		return fd;
+	n = read(fd, buf, size - 1);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	if (n >= 0)
+		buf[n] = '\0';
+	return n;
+}
+
 ssize_t proc_readlink(char *buf, size_t size, const char *fmt, ...)
 {
 	char path[256];

@@ -34,6 +34,13 @@ int proc_open(int flags, const char *fmt, ...) __attribute__((format(printf, 2, 
 FILE *proc_fopen(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Returns a directory stream, or NULL with errno set. */
 DIR *proc_opendir(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * One read(2) of a small file (a stat line, comm, a sysctl) into buf,
+ * NUL-terminated: the kernel makes such a file whole at its first read.
+ * Returns the length read, or -errno.
+ */
+ssize_t proc_read_buf(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* Returns the link's length (NUL-terminated in buf), or -errno. */
 ssize_t proc_readlink(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
