@@ -124,20 +124,10 @@ static void act_on_process(const struct options *opt, struct job *job,
 			inode_map_put(ended, job->targets[i].id.ino, i);
 }
 
-static const struct proc_fds *find_proc(const struct scan_result *r, pid_t pid)
-{
-	size_t i;
-
-	for (i = 0; i < r->nprocs; i++)
-		if (r->procs[i].pid == pid)
-			return &r->procs[i];
-	return NULL;
-}
-
 static void report_process(const struct options *opt, const struct scan_result *r,
 			   const struct job *job)
 {
-	const struct proc_fds *p = find_proc(r, job->pid);
+	const struct proc_fds *p = scan_find_proc(r, job->pid);
 	struct json_line j = { 0 };
 
 	report_targets(opt, &job->ti, job->targets, job->descs, job->n, &job->stats);

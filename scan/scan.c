@@ -209,6 +209,16 @@ free_all:
 	return ret;
 }
 
+const struct proc_fds *scan_find_proc(const struct scan_result *r, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < r->nprocs; i++)
+		if (r->procs[i].pid == pid)
+			return &r->procs[i];
+	return NULL;
+}
+
 void scan_result_free(struct scan_result *r)
 {
 	tcp_table_free(&r->socks);

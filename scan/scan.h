@@ -176,6 +176,8 @@ int scan_closewait(const struct scan_filter *f, struct scan_result *r);
  */
 int scan_settle(struct scan_result *first, const struct scan_result *second);
 void scan_result_free(struct scan_result *r);
+/* The process entry of pid in r, or NULL. */
+const struct proc_fds *scan_find_proc(const struct scan_result *r, pid_t pid);
 /* Fills each process's closewait, oldest_ms and ages from the holders. */
 void scan_count_ages(struct scan_result *r);
 

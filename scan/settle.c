@@ -25,16 +25,6 @@ static const struct holder *find_holder(const struct scan_result *r, pid_t pid, 
 	return NULL;
 }
 
-static const struct proc_fds *find_proc_fds(const struct scan_result *r, pid_t pid)
-{
-	size_t i;
-
-	for (i = 0; i < r->nprocs; i++)
-		if (r->procs[i].pid == pid)
-			return &r->procs[i];
-	return NULL;
-}
-
 static bool has_pid(const struct scan_result *r, pid_t pid)
 {
 	size_t i;
@@ -86,7 +76,7 @@ int scan_settle(struct scan_result *first, const struct scan_result *second)
 	kept = 0;
 	for (i = 0; i < first->nprocs; i++) {
 		struct proc_fds p = first->procs[i];
-		const struct proc_fds *o = find_proc_fds(second, p.pid);
+		const struct proc_fds *o = scan_find_proc(second, p.pid);
 
 		if (!has_pid(first, p.pid))
 			continue;

@@ -8,43 +8,7 @@
 
 #include "tests/unit/proc_tree.h"
 
-#include <stdlib.h>
-#include <string.h>
-
-#include "scan/internal.h"
-
-#define HOST_NS 4026531840ULL
-#define CONTAINER_NS 4026532100ULL
-
-struct fixture {
-	struct scan_filter f;
-	struct scan_result r;
-	struct netns_set set;
-	struct scan_ctx ctx;
-};
-
-static void read_recorded(struct fixture *x)
-{
-	memset(x, 0, sizeof(*x));
-	use_recorded_proc();
-	assert_true(proc_root_is_recorded());
-	scan_filter_init(&x->f);
-	assert_int_equal(netns_discover(&x->set), 0);
-	x->ctx.f = &x->f;
-	x->ctx.r = &x->r;
-	x->ctx.set = &x->set;
-	assert_int_equal(inode_set_init(&x->ctx.seen, 64), 0);
-	assert_int_equal(scan_read_tables(&x->ctx), 0);
-}
-
-static void done(struct fixture *x)
-{
-	inode_map_free(&x->ctx.seen);
-	tcp_table_free(&x->ctx.listeners);
-	tcp_table_free(&x->ctx.queued);
-	scan_result_free(&x->r);
-	netns_set_free(&x->set);
-}
+#include "tests/unit/scan_passes.h"
 
 static bool has(const struct tcp_table *t, uint64_t inode, uint64_t netns)
 {
@@ -58,10 +22,12 @@ static bool has(const struct tcp_table *t, uint64_t inode, uint64_t netns)
 
 static void test_every_namespace_once(void **state)
 {
-	struct fixture x;
+	struct passes x;
 
 	(void)state;
-	read_recorded(&x);
+	passes_init(&x);
+	passes_run(&x, PASS_TABLES);
+	assert_true(proc_root_is_recorded());
 	/* Two namespaces, both read; a recorded root takes the /proc text each time. */
 	assert_int_equal(x.r.stats.netns, 2);
 	assert_int_equal(x.r.stats.netns_proc, 2);
@@ -84,30 +50,23 @@ static void test_every_namespace_once(void **state)
 	assert_true(inode_map_get(&x.ctx.seen, 1002, NULL));
 	assert_true(inode_map_get(&x.ctx.seen, 2002, NULL));
 	assert_false(inode_map_get(&x.ctx.seen, 1020, NULL));	/* the dead one */
-	done(&x);
+	passes_done(&x);
 }
 
 static void test_socket_filters_apply(void **state)
 {
-	struct fixture x;
+	struct passes x;
 
 	(void)state;
 	/* With --port 8080 only [::1]:8080 (1003) is kept. */
-	memset(&x, 0, sizeof(x));
-	use_recorded_proc();
-	scan_filter_init(&x.f);
+	passes_init(&x);
 	x.f.port = 8080;
-	assert_int_equal(netns_discover(&x.set), 0);
-	x.ctx.f = &x.f;
-	x.ctx.r = &x.r;
-	x.ctx.set = &x.set;
-	assert_int_equal(inode_set_init(&x.ctx.seen, 64), 0);
-	assert_int_equal(scan_read_tables(&x.ctx), 0);
+	passes_run(&x, PASS_TABLES);
 	assert_int_equal(x.r.socks.count, 1);
 	assert_true(has(&x.r.socks, 1003, HOST_NS));
 	/* The rest are still seen: a fd holding them is no candidate. */
 	assert_true(inode_map_get(&x.ctx.seen, 1001, NULL));
-	done(&x);
+	passes_done(&x);
 }
 
 int main(void)

@@ -11,60 +11,20 @@
 
 #include "tests/unit/proc_tree.h"
 
-#include <stdlib.h>
-#include <string.h>
-
-#include "scan/internal.h"
+#include "tests/unit/scan_passes.h"
 #include "fake_probe.h"
 
-#define HOST_NS 4026531840ULL
-#define CONTAINER_NS 4026532100ULL
-
-struct fixture {
-	struct scan_filter f;
-	struct scan_result r;
-	struct netns_set set;
-	struct scan_ctx ctx;
-};
-
-/* Every pass before this one, as scan_closewait() runs them; then this one. */
-static void resolve_recorded(struct fixture *x)
+static void resolve_recorded(struct passes *x)
 {
-	use_recorded_proc();
 	fake_probe_reset();
-	assert_int_equal(netns_discover(&x->set), 0);
-	x->ctx.f = &x->f;
-	x->ctx.r = &x->r;
-	x->ctx.set = &x->set;
-	assert_int_equal(inode_set_init(&x->ctx.seen, 64), 0);
-	assert_int_equal(scan_read_tables(&x->ctx), 0);
-	assert_int_equal(scan_match_queues(&x->ctx), 0);
-	assert_int_equal(scan_map_wanted(&x->ctx), 0);
-	assert_int_equal(scan_index_by_pid(&x->ctx), 0);
-	assert_int_equal(scan_walk(&x->ctx), 0);
+	passes_run(x, PASS_WALK);
 	assert_int_equal(x->ctx.ncands, 7);
 	x->r.stats.probed = 0;
 	assert_int_equal(scan_resolve_candidates(&x->ctx), 0);
 }
 
-static void done(struct fixture *x)
-{
-	free(x->ctx.by_pid);
-	inode_map_free(&x->ctx.seen);
-	inode_map_free(&x->ctx.want);
-	inode_map_free(&x->ctx.extra);
-	tcp_table_free(&x->ctx.listeners);
-	tcp_table_free(&x->ctx.queued);
-	free(x->ctx.queues);
-	free(x->ctx.cands);
-	free(x->ctx.walked);
-	free(x->ctx.lholders);
-	scan_result_free(&x->r);
-	netns_set_free(&x->set);
-}
-
 /* The holder the pass added for (pid, fd), or NULL. */
-static const struct holder *added(const struct fixture *x, pid_t pid, int fd)
+static const struct holder *added(const struct passes *x, pid_t pid, int fd)
 {
 	size_t i;
 
@@ -78,11 +38,10 @@ static void test_dead_and_unlisted(void **state)
 {
 	const struct holder *h1, *h100, *h;
 	const struct tcp_sock *s;
-	struct fixture x;
+	struct passes x;
 
 	(void)state;
-	memset(&x, 0, sizeof(x));
-	scan_filter_init(&x.f);
+	passes_init(&x);
 	resolve_recorded(&x);
 	/* Every candidate was asked what it is: fewer than 32, no unix table read. */
 	assert_int_equal(x.r.stats.probed, 7);
@@ -114,33 +73,31 @@ static void test_dead_and_unlisted(void **state)
 	assert_null(added(&x, 1, 9));
 	assert_null(added(&x, 1, 13));
 	assert_null(added(&x, 1, 14));
-	done(&x);
+	passes_done(&x);
 }
 
 static void test_filters_judge_what_was_found(void **state)
 {
-	struct fixture x;
+	struct passes x;
 
 	(void)state;
 	/* A port names an endpoint a dead socket no longer has: only the unlisted one. */
-	memset(&x, 0, sizeof(x));
-	scan_filter_init(&x.f);
+	passes_init(&x);
 	x.f.port = 5000;
 	resolve_recorded(&x);
 	assert_int_equal(x.r.stats.dead, 0);
 	assert_int_equal(x.r.stats.unlisted, 1);
 	assert_non_null(added(&x, 201, 6));
-	done(&x);
+	passes_done(&x);
 
 	/* A uid keeps the dead sockets of that user only. */
-	memset(&x, 0, sizeof(x));
-	scan_filter_init(&x.f);
+	passes_init(&x);
 	x.f.uid = 33;
 	resolve_recorded(&x);
 	assert_int_equal(x.r.stats.dead, 1);
 	assert_non_null(added(&x, 201, 5));
 	assert_null(added(&x, 1, 8));
-	done(&x);
+	passes_done(&x);
 }
 
 int main(void)

@@ -8,53 +8,9 @@
 
 #include "tests/unit/proc_tree.h"
 
-#include <stdlib.h>
-#include <string.h>
+#include "tests/unit/scan_passes.h"
 
-#include "scan/internal.h"
-
-#define HOST_NS 4026531840ULL
-#define CONTAINER_NS 4026532100ULL
-
-struct fixture {
-	struct scan_filter f;
-	struct scan_result r;
-	struct netns_set set;
-	struct scan_ctx ctx;
-};
-
-/* The passes before the walk, as scan_closewait() runs them. */
-static void walk_recorded(struct fixture *x)
-{
-	use_recorded_proc();
-	assert_int_equal(netns_discover(&x->set), 0);
-	x->ctx.f = &x->f;
-	x->ctx.r = &x->r;
-	x->ctx.set = &x->set;
-	assert_int_equal(inode_set_init(&x->ctx.seen, 64), 0);
-	assert_int_equal(scan_read_tables(&x->ctx), 0);
-	assert_int_equal(scan_match_queues(&x->ctx), 0);
-	assert_int_equal(scan_map_wanted(&x->ctx), 0);
-	assert_int_equal(scan_index_by_pid(&x->ctx), 0);
-	assert_int_equal(scan_walk(&x->ctx), 0);
-}
-
-static void done(struct fixture *x)
-{
-	free(x->ctx.by_pid);
-	inode_map_free(&x->ctx.seen);
-	inode_map_free(&x->ctx.want);
-	tcp_table_free(&x->ctx.listeners);
-	tcp_table_free(&x->ctx.queued);
-	free(x->ctx.queues);
-	free(x->ctx.cands);
-	free(x->ctx.walked);
-	free(x->ctx.lholders);
-	scan_result_free(&x->r);
-	netns_set_free(&x->set);
-}
-
-static bool holds(const struct fixture *x, pid_t pid, int fd, uint64_t inode)
+static bool holds(const struct passes *x, pid_t pid, int fd, uint64_t inode)
 {
 	size_t i;
 
@@ -64,7 +20,7 @@ static bool holds(const struct fixture *x, pid_t pid, int fd, uint64_t inode)
 	return false;
 }
 
-static bool candidate(const struct fixture *x, pid_t pid, int fd, uint64_t inode,
+static bool candidate(const struct passes *x, pid_t pid, int fd, uint64_t inode,
 		      uint64_t netns)
 {
 	size_t i;
@@ -77,13 +33,12 @@ static bool candidate(const struct fixture *x, pid_t pid, int fd, uint64_t inode
 
 static void test_walk_everything(void **state)
 {
-	struct fixture x;
+	struct passes x;
 	size_t i;
 
 	(void)state;
-	memset(&x, 0, sizeof(x));
-	scan_filter_init(&x.f);
-	walk_recorded(&x);
+	passes_init(&x);
+	passes_run(&x, PASS_WALK);
 	/* The CLOSE_WAITs a table lists, wherever their fd is. */
 	assert_int_equal(x.r.count, 6);
 	assert_true(holds(&x, 1, 3, 1001));
@@ -115,38 +70,36 @@ static void test_walk_everything(void **state)
 	assert_int_equal(scan_find_walked(&x.ctx, 201)->netns, CONTAINER_NS);
 	assert_null(scan_find_walked(&x.ctx, 300));	/* its fd is a file: unreadable */
 	assert_int_equal(x.r.stats.unreadable, 1);
-	done(&x);
+	passes_done(&x);
 }
 
 static void test_walk_comm_and_pids(void **state)
 {
 	static const pid_t pids[] = { 201, 1, 201 };
-	struct fixture x;
+	struct passes x;
 
 	(void)state;
-	memset(&x, 0, sizeof(x));
-	scan_filter_init(&x.f);
+	passes_init(&x);
 	x.f.comm = "worker";
-	walk_recorded(&x);
+	passes_run(&x, PASS_WALK);
 	/* Only pid 100 is named so; the others cost one comm read each. */
 	assert_int_equal(x.r.count, 2);
 	assert_true(holds(&x, 100, 3, 1001));
 	assert_true(holds(&x, 100, 7, 1004));
 	assert_string_equal(x.r.holders[0].comm, "worker");
 	assert_int_equal(x.ctx.nwalked, 1);
-	done(&x);
+	passes_done(&x);
 
-	memset(&x, 0, sizeof(x));
-	scan_filter_init(&x.f);
+	passes_init(&x);
 	x.f.pids = pids;
 	x.f.npids = 3;
-	walk_recorded(&x);
+	passes_run(&x, PASS_WALK);
 	/* Each pid asked for walked once, whatever the order and repeats. */
 	assert_int_equal(x.ctx.nwalked, 2);
 	assert_int_equal(x.ctx.walked[0].pid, 1);
 	assert_int_equal(x.ctx.walked[1].pid, 201);
 	assert_int_equal(x.r.count, 3);
-	done(&x);
+	passes_done(&x);
 }
 
 int main(void)
