@@ -119,7 +119,8 @@ static int print_json(struct json_line *j, const struct method *m,
 		json_add_null(j, "error");
 	if (t->held_by[0])
 		json_add_str(j, "held_by", t->held_by);
-	if (t->result == OP_DONE && m->needs_ptrace)
+	/* A failure too says how long the process was held (0: not at all). */
+	if ((t->result == OP_DONE || t->result == OP_FAILED) && m->needs_ptrace)
 		json_add_i64(j, "frozen_us", stats->frozen_us);
 	return json_end(j, stdout);
 }
