@@ -52,6 +52,9 @@ static void reason(const struct method *m, const struct op_target *t, char *buf,
 	} else if (t->error == -ENOMSG) {
 		snprintf(buf, size, "not %s: the process's seccomp filter cannot be read",
 			 m->done);
+	} else if (t->error == -ESRCH) {
+		snprintf(buf, size, "not %s: the process exited meanwhile (its fds went with it)",
+			 m->done);
 	} else if (t->error == -EXDEV) {
 		snprintf(buf, size, "not %s: the process's main thread has exited", m->done);
 	} else if (t->result == OP_FAILED || t->result == OP_PENDING) {

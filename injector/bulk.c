@@ -199,7 +199,7 @@ static int interrupt_worker(struct frozen *fz)
 	if (ptrace(PTRACE_INTERRUPT, t->tid, NULL, NULL))
 		return -errno;
 	for (;;) {
-		ret = wait_tid(t->tid, frozen_deadline(fz), &status);
+		ret = wait_thread(fz, t->tid, frozen_deadline(fz), &status);
 		if (!ret)
 			ret = worker_check_alive(fz, status);
 		if (ret)

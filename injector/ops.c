@@ -150,9 +150,10 @@ struct batch {
 /*
  * The injection broke off before it could tell what became of some fds.
  * Once the target runs again, look: an fd that no longer names our object
- * was closed (by us, or by the application since, which ends the same).
+ * was closed (by us, or by the application since, which ends the same);
+ * one still there in a process that died (cause -ESRCH) goes with it.
  */
-static void settle_unknown(struct batch *b)
+static void settle_unknown(struct batch *b, int cause)
 {
 	pid_t self = getpid();
 	size_t i;
@@ -171,6 +172,8 @@ static void settle_unknown(struct batch *b)
 			t->result = OP_DONE;
 		else if (err)
 			t->error = err;
+		else if (cause == -ESRCH)
+			t->error = cause;	/* the fd went with the process */
 	}
 }
 
@@ -384,7 +387,7 @@ static int run_window(pid_t pid, struct batch *b, const struct op_params *p,
 			"back by itself; a few pages it mapped stay in the process", pid);
 	thaw_ret = thaw_counted(&fz, stats);
 	seccomp_filters_free(&filters);
-	settle_unknown(b);
+	settle_unknown(b, ret);
 	return ret ? ret : thaw_ret;
 }
 

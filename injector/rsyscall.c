@@ -132,7 +132,7 @@ int worker_resume(struct frozen *fz, int request, int *status)
 
 	if (ptrace(request, t->tid, NULL, NULL))
 		return -errno;
-	ret = wait_tid(t->tid, frozen_deadline(fz), status);
+	ret = wait_thread(fz, t->tid, frozen_deadline(fz), status);
 	return ret ? ret : worker_check_alive(fz, *status);
 }
 
