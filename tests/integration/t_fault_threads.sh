@@ -7,9 +7,9 @@
 # exit 0 and close exactly its fds; -v must show a thread count that moved
 # from run to run and went past the two permanent threads (the short ones
 # were caught in the freeze).  Afterwards no thread is traced or stopped,
-# every thread's mask is what it was, each new thread was born with the
-# spawner's mask (the fixture checks), the pool keeps spawning, and the
-# fixture is intact.
+# the main thread's mask is what it was, each new thread was born with the
+# spawner's first mask (the fixture checks), the pool keeps spawning, and
+# the fixture is intact.
 . "$(dirname "$0")/lib.sh"
 
 need_root
@@ -26,12 +26,15 @@ spawned() {
 	[[ $r =~ \ spawned=([0-9]+) ]] || framework_error "no spawned= in '$r'"
 	echo "${BASH_REMATCH[1]}"
 }
-# every thread's SigBlk, which must be one value (cwfix blocks nothing)
+# The main thread's SigBlk.  Not the others': glibc's pthread_create
+# blocks every signal in the creating thread and in the new one for a
+# moment, so the spawner and its young threads may show a full mask at any
+# time.  The fixture checks theirs: each new thread compares the mask it
+# was born with (the spawner's) with the spawner's first.
 masks() {
-	awk '$1 == "SigBlk:" { print $2 }' /proc/"$pid"/task/*/status 2>/dev/null | sort -u
+	awk '$1 == "SigBlk:" { print $2 }' "/proc/$pid/task/$pid/status"
 }
 mask0=$(masks)
-assert_eq 1 "$(wc -l <<<"$mask0")" "distinct signal masks among p's threads before"
 s0=$(spawned)
 wait_until 5 eval '[ "$(spawned)" -gt $((s0 + 200)) ]' || framework_error "the pool does not spawn"
 
@@ -63,5 +66,5 @@ most=$(printf '%s\n' "${counts[@]}" | sort -n | tail -1)
 
 s1=$(spawned)
 wait_until 5 eval '[ "$(spawned)" -gt $((s1 + 200)) ]' || fail "the pool stopped spawning after fdclose"
-assert_eq "$mask0" "$(masks)" "signal masks of p's threads after"
+assert_eq "$mask0" "$(masks)" "signal mask of p's main thread after"
 assert_intact p
