@@ -171,9 +171,12 @@ void report_targets(const struct options *opt, const struct target_info *ti,
 	json_free(&j);
 	warn_number_reuse(opt, targets, n);
 	if (stats->threads)
-		pr_verbose("pid %d (%s): %zu thread(s) frozen for %lld us, %zu syscall(s) injected",
+		pr_verbose("pid %d (%s): %zu thread(s) frozen for %lld us, %zu syscall(s) injected "
+			   "(the worker ran them with fdclose's registers and mask for %lld us, "
+			   "%lld us at most at once; the close loop ran %lld us)",
 			   ti->pid, ti->comm, stats->threads, stats->frozen_us,
-			   stats->injections);
+			   stats->injections, stats->exposed_us, stats->exposed_max_us,
+			   stats->loop_us);
 	fflush(stdout);
 }
 

@@ -355,6 +355,14 @@ static int load_filters(struct frozen *fz, struct seccomp_filters *f, const stru
 	return 0;
 }
 
+static void stats_add_exposed(struct op_stats *stats, const struct frozen *fz)
+{
+	stats->exposed_us += fz->exposed_ns / 1000;
+	if (fz->exposed_max_ns / 1000 > stats->exposed_max_us)
+		stats->exposed_max_us = fz->exposed_max_ns / 1000;
+	stats->loop_us += fz->loop_ns / 1000;
+}
+
 static int run_window(pid_t pid, struct batch *b, const struct op_params *p,
 		      struct op_stats *stats)
 {
@@ -379,6 +387,7 @@ static int run_window(pid_t pid, struct batch *b, const struct op_params *p,
 		ret = ret ? ret : release_ret;
 	}
 	stats->injections += fz.injections;
+	stats_add_exposed(stats, &fz);
 	stats->sigsys_swallowed |= fz.sigsys_swallowed;
 	if (ret == -EDOM)
 		stats->denied = fz.denied;
@@ -403,6 +412,7 @@ static void release_placeholder_window(pid_t pid, struct placeholder *ph,
 	if (placeholder_release(&fz, ph))
 		pr_warn("pid %d: could not close the placeholder's own fd %d", pid, num);
 	stats->injections += fz.injections;
+	stats_add_exposed(stats, &fz);
 	thaw_counted(&fz, stats);
 }
 
