@@ -8,8 +8,9 @@
 # the fixture reaps each one and records any other end.  Twelve runs, one
 # fd each, then the bulk loop on the rest: each must exit 0 and close its
 # fds in the parent; at least one fork must have landed inside a freeze.
-# Afterwards the parent is untraced, its main thread's mask as before, keeps forking,
-# is intact, and once the children are gone no socket is in CLOSE_WAIT.
+# Afterwards the parent is untraced, its main thread's mask as before; it
+# keeps forking, is intact, and once the children are gone no socket is in
+# CLOSE_WAIT.
 . "$(dirname "$0")/lib.sh"
 
 need_root
