@@ -435,7 +435,7 @@ int main(int argc, char **argv)
 	diag_set_progname(argv[0]);
 	parse_args(&opt, argc, argv);
 	if (opt.cmd != CMD_LIST && opt.cmd != CMD_BACKTRACE && !opt.dry_run &&
-	    run_lock_take(opt.cmd == CMD_SWEEP))
+	    run_lock_take(opt.cmd == CMD_SWEEP ? 0 : opt.target))
 		return EXIT_FAILED;
 	switch (opt.cmd) {
 	case CMD_BACKTRACE:

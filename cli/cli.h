@@ -47,10 +47,11 @@ int cmd_close(const struct options *opt);
 int cmd_sweep(const struct options *opt);
 int cmd_backtrace(const struct options *opt);
 /*
- * Waits (30 s at most) for the run lock, held until exit: exclusive for
- * --all-closewait, shared for runs by pid; 0, or -EBUSY when the wait ran out.
+ * Waits (30 s at most) for the run lock, held until exit: all of it for
+ * --all-closewait (target 0), for a run by pid a share and the target's own
+ * part; 0, or -EBUSY when the wait ran out.
  */
-int run_lock_take(bool exclusive);
+int run_lock_take(pid_t target);
 
 /* Argument parsers; each returns 0 or -EINVAL/-ERANGE (-EDOM: a leading zero). */
 int parse_pid(const char *s, pid_t *pid);

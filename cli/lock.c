@@ -3,7 +3,11 @@
  * One --all-closewait acts at a time on a host, and never beside a
  * fdclose PID FD...: two sweeps at once would race for the same targets;
  * the second waits for the first, then scans a host the first has already
- * cleaned.  Runs by pid share the lock: each names its own target.
+ * cleaned.  Runs by pid share byte 0 and each takes the byte at its
+ * target's pid alone: runs on different processes go on side by side, a
+ * second run on the same process waits (else it finds the process traced
+ * by the first and refuses it, blaming a security module).  A sweep takes
+ * the whole file.  Pids are as this pid namespace numbers them.
  * The lock is a POSIX record lock, so it dies with its process and F_GETLK
  * names the holder.  --list and --dry-run change nothing and take no lock.
  */
@@ -40,9 +44,9 @@ static int open_lock_file(void)
  * "pid 4711", or where the holder's pid has no number in our pid namespace
  * (the kernel then says 0: a run in a container, or in another's), so.
  */
-static void lock_holder(int fd, short type, char *buf, size_t size)
+static void lock_holder(int fd, const struct flock *want, char *buf, size_t size)
 {
-	struct flock fl = { .l_type = type, .l_whence = SEEK_SET };
+	struct flock fl = *want;
 
 	if (fcntl(fd, F_GETLK, &fl) || fl.l_type == F_UNLCK)
 		snprintf(buf, size, "gone by now");
@@ -52,38 +56,54 @@ static void lock_holder(int fd, short type, char *buf, size_t size)
 		snprintf(buf, size, "in another pid namespace");
 }
 
-int run_lock_take(bool exclusive)
+/* 0 locked, 1 going without a lock, -EBUSY the wait ran out. */
+static int lock_range(int fd, short type, off_t start, off_t len, long long deadline,
+		      bool *said)
 {
-	struct flock fl = { .l_type = exclusive ? F_WRLCK : F_RDLCK, .l_whence = SEEK_SET };
+	struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = start,
+			    .l_len = len };
 	struct timespec poll = { .tv_nsec = LOCK_POLL_NS };
+	char holder[64];
+
+	while (fcntl(fd, F_SETLK, &fl)) {
+		if (errno != EAGAIN && errno != EACCES) {
+			pr_verbose("no lock against a second fdclose: %s", strerror(errno));
+			return 1;
+		}
+		lock_holder(fd, &fl, holder, sizeof(holder));
+		if (clock_now_ns() > deadline) {
+			pr_err("another fdclose (%s) is still at work after %lld s; "
+			       "nothing was done: try again when it has finished",
+			       holder, LOCK_WAIT_NS / 1000000000LL);
+			return -EBUSY;
+		}
+		if (!*said)
+			pr_warn("waiting for another fdclose (%s) to finish", holder);
+		*said = true;
+		nanosleep(&poll, NULL);
+	}
+	return 0;
+}
+
+int run_lock_take(pid_t target)
+{
 	long long deadline = clock_now_ns() + LOCK_WAIT_NS;
 	bool said = false;
-	int fd = open_lock_file();
-	char holder[64];
+	int fd = open_lock_file(), ret;
 
 	if (fd < 0) {
 		pr_verbose("no lock against a second fdclose: cannot create %s: %s",
 			   LOCK_PATH, strerror(-fd));
 		return 0;
 	}
-	while (fcntl(fd, F_SETLK, &fl)) {
-		if (errno != EAGAIN && errno != EACCES) {
-			pr_verbose("no lock against a second fdclose: %s", strerror(errno));
-			close(fd);
-			return 0;
-		}
-		lock_holder(fd, fl.l_type, holder, sizeof(holder));
-		if (clock_now_ns() > deadline) {
-			pr_err("another fdclose (%s) is still at work after %lld s; "
-			       "nothing was done: try again when it has finished",
-			       holder, LOCK_WAIT_NS / 1000000000LL);
-			close(fd);
-			return -EBUSY;
-		}
-		if (!said)
-			pr_warn("waiting for another fdclose (%s) to finish", holder);
-		said = true;
-		nanosleep(&poll, NULL);
+	if (!target) {
+		ret = lock_range(fd, F_WRLCK, 0, 0, deadline, &said);
+	} else {
+		ret = lock_range(fd, F_RDLCK, 0, 1, deadline, &said);
+		if (!ret)
+			ret = lock_range(fd, F_WRLCK, target, 1, deadline, &said);
 	}
-	return 0;	/* the fd stays open: the lock lasts until we exit */
+	if (ret)
+		close(fd);
+	return ret < 0 ? ret : 0;	/* the fd stays open: the lock lasts until we exit */
 }

@@ -52,6 +52,9 @@ static void reason(const struct method *m, const struct op_target *t, char *buf,
 	} else if (t->error == -ENOMSG) {
 		snprintf(buf, size, "not %s: the process's seccomp filter cannot be read",
 			 m->done);
+	} else if (t->error == -ESRCH) {
+		snprintf(buf, size, "not %s: the process exited meanwhile (its fds went with it)",
+			 m->done);
 	} else if (t->error == -EXDEV) {
 		snprintf(buf, size, "not %s: the process's main thread has exited", m->done);
 	} else if (t->result == OP_FAILED || t->result == OP_PENDING) {
@@ -170,9 +173,12 @@ void report_targets(const struct options *opt, const struct target_info *ti,
 	json_free(&j);
 	warn_number_reuse(opt, targets, n);
 	if (stats->threads)
-		pr_verbose("pid %d (%s): %zu thread(s) frozen for %lld us, %zu syscall(s) injected",
+		pr_verbose("pid %d (%s): %zu thread(s) frozen for %lld us, %zu syscall(s) injected "
+			   "(the worker ran them with fdclose's registers and mask for %lld us, "
+			   "%lld us at most at once; the close loop ran %lld us)",
 			   ti->pid, ti->comm, stats->threads, stats->frozen_us,
-			   stats->injections);
+			   stats->injections, stats->exposed_us, stats->exposed_max_us,
+			   stats->loop_us);
 	fflush(stdout);
 }
 

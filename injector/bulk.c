@@ -199,7 +199,7 @@ static int interrupt_worker(struct frozen *fz)
 	if (ptrace(PTRACE_INTERRUPT, t->tid, NULL, NULL))
 		return -errno;
 	for (;;) {
-		ret = wait_tid(t->tid, frozen_deadline(fz), &status);
+		ret = wait_thread(fz, t->tid, frozen_deadline(fz), &status);
 		if (!ret)
 			ret = worker_check_alive(fz, status);
 		if (ret)
@@ -231,9 +231,11 @@ static int run_loop(struct frozen *fz, const struct arch_bulk_loop *loop,
 	struct frozen_thread *t = fz->worker;
 	struct arch_regs regs = t->regs;
 	uint32_t state;
+	long long t0;
 	int ret;
 
 	loop->set_entry(&regs, s->addr, s->fds, s->results, n);
+	t0 = clock_now_ns();
 	ret = worker_enter(fz);
 	if (!ret)
 		ret = regs_set(t->tid, &regs);
@@ -256,6 +258,7 @@ static int run_loop(struct frozen *fz, const struct arch_bulk_loop *loop,
 		return 0;
 	}
 	ret = worker_leave(fz);
+	fz->loop_ns += clock_now_ns() - t0;
 	return ret ? ret : state == BULK_RUNNING ? -ETIME : 0;
 }
 

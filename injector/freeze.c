@@ -120,21 +120,6 @@ void signals_release(const sigset_t *old)
 	sigprocmask(SIG_SETMASK, &mask, NULL);
 }
 
-int wait_tid(pid_t tid, long long deadline_ns, int *status)
-{
-	for (;;) {
-		pid_t r;
-
-		if (clock_now_ns() > deadline_ns)
-			return -ETIMEDOUT;
-		r = waitpid(tid, status, __WALL);
-		if (r == tid)
-			return 0;
-		if (r < 0 && errno != EINTR)
-			return -errno;
-	}
-}
-
 long long frozen_deadline(const struct frozen *fz)
 {
 	return clock_now_ns() + (long long)fz->timeout_ms * 1000000LL;
@@ -336,7 +321,10 @@ static int each_listed_thread(struct frozen *fz, int (*fn)(struct frozen *fz, pi
 			sum += ret;
 		}
 	}
-	return n < 0 ? -errno : sum;
+	/* The task directory of a process that has died since it was opened. */
+	if (n < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	return sum;
 }
 
 static int count_one(struct frozen *fz, pid_t tid)
@@ -374,6 +362,38 @@ static void note_stop(struct frozen_thread *t, int status)
 	}
 }
 
+/*
+ * Waits for tid's next status, noting on the way that of any other thread
+ * of fz.  A killed process's leader is reported only once its tracer has
+ * reaped every other thread: waiting for it alone would last until the
+ * deadline and then blame a thread that "did not stop".
+ */
+int wait_thread(struct frozen *fz, pid_t tid, long long deadline_ns, int *status)
+{
+	for (;;) {
+		struct frozen_thread *other;
+		int st;
+		pid_t r = waitpid(tid, status, __WALL | WNOHANG);
+
+		if (r == tid)
+			return 0;
+		if (r < 0)
+			return -errno;	/* ECHILD: the number names nobody now (exec) */
+		if (clock_now_ns() > deadline_ns)
+			return -ETIMEDOUT;
+		r = waitpid(-1, &st, __WALL);
+		if (r == tid) {
+			*status = st;
+			return 0;
+		}
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		other = r > 0 ? find_thread(fz, r) : NULL;
+		if (other)
+			note_stop(other, st);
+	}
+}
+
 static int wait_all_stopped(struct frozen *fz, long long deadline)
 {
 	size_t i;
@@ -384,7 +404,7 @@ static int wait_all_stopped(struct frozen *fz, long long deadline)
 
 		if (t->stop != STOP_NONE)
 			continue;
-		ret = wait_tid(t->tid, deadline, &status);
+		ret = wait_thread(fz, t->tid, deadline, &status);
 		if (ret == -ECHILD) {
 			t->stop = STOP_GONE;
 			continue;
@@ -452,11 +472,11 @@ close_task_dir:
 }
 
 /* A thread we interrupted but that never stopped cannot be detached running. */
-static void detach_late(struct frozen_thread *t)
+static void detach_late(struct frozen *fz, struct frozen_thread *t)
 {
 	int status;
 
-	if (wait_tid(t->tid, clock_now_ns() + LATE_STOP_GRACE_NS, &status)) {
+	if (wait_thread(fz, t->tid, clock_now_ns() + LATE_STOP_GRACE_NS, &status)) {
 		pr_warn("thread %d did not stop in time; it is released when fdclose exits",
 			t->tid);
 		threads_left_seized++;
@@ -491,7 +511,7 @@ int thaw(struct frozen *fz)
 		int ret;
 
 		if (t->stop == STOP_NONE)
-			detach_late(t);
+			detach_late(fz, t);
 		if (t->stop != STOP_EVENT && t->stop != STOP_SIGNAL)
 			continue;
 		ret = restore_thread(fz, t);

@@ -64,6 +64,14 @@ struct frozen {
 	const struct arch_personality *arch;
 	uint64_t site;		/* address of a verified syscall instruction */
 	size_t injections;
+	/*
+	 * How long the worker had fdclose's registers or a blocked mask (what
+	 * a SIGKILL of fdclose would leave it with): all injections together,
+	 * the longest one, and the close loop's run until it parked.
+	 */
+	long long exposed_ns;
+	long long exposed_max_ns;
+	long long loop_ns;
 	bool stop_after_thaw;	/* a SIGSTOP arrived mid-window: send it again */
 	/*
 	 * The caller may allow the bulk loop (its sleep and mask syscalls are

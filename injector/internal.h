@@ -6,7 +6,9 @@
 #include "injector/injector.h"
 
 /* Waits for a stop or exit of tid until deadline_ns; 0, -ETIMEDOUT or -errno. */
-int wait_tid(pid_t tid, long long deadline_ns, int *status);
+int wait_thread(struct frozen *fz, pid_t tid, long long deadline_ns, int *status);
+/* Counts ns of the worker running with fdclose's registers or mask. */
+void exposed_add(struct frozen *fz, long long ns);
 long long frozen_deadline(const struct frozen *fz);
 /* Reads len bytes at addr in pid's memory; 0, -EFAULT when short, or -errno. */
 int remote_read(pid_t pid, uint64_t addr, void *buf, size_t len);

@@ -173,9 +173,10 @@ struct batch {
 /*
  * The injection broke off before it could tell what became of some fds.
  * Once the target runs again, look: an fd that no longer names our object
- * was closed (by us, or by the application since, which ends the same).
+ * was closed (by us, or by the application since, which ends the same);
+ * one still there in a process that died (cause -ESRCH) goes with it.
  */
-static void settle_unknown(struct batch *b)
+static void settle_unknown(struct batch *b, int cause)
 {
 	pid_t self = getpid();
 	size_t i;
@@ -194,6 +195,8 @@ static void settle_unknown(struct batch *b)
 			t->result = OP_DONE;
 		else if (err)
 			t->error = err;
+		else if (cause == -ESRCH)
+			t->error = cause;	/* the fd went with the process */
 	}
 }
 
@@ -375,6 +378,14 @@ static int load_filters(struct frozen *fz, struct seccomp_filters *f, const stru
 	return 0;
 }
 
+static void stats_add_exposed(struct op_stats *stats, const struct frozen *fz)
+{
+	stats->exposed_us += fz->exposed_ns / 1000;
+	if (fz->exposed_max_ns / 1000 > stats->exposed_max_us)
+		stats->exposed_max_us = fz->exposed_max_ns / 1000;
+	stats->loop_us += fz->loop_ns / 1000;
+}
+
 static int run_window(pid_t pid, struct batch *b, const struct op_params *p,
 		      struct op_stats *stats)
 {
@@ -399,6 +410,7 @@ static int run_window(pid_t pid, struct batch *b, const struct op_params *p,
 		ret = ret ? ret : release_ret;
 	}
 	stats->injections += fz.injections;
+	stats_add_exposed(stats, &fz);
 	stats->sigsys_swallowed |= fz.sigsys_swallowed;
 	if (ret == -EDOM)
 		stats->denied = fz.denied;
@@ -407,7 +419,7 @@ static int run_window(pid_t pid, struct batch *b, const struct op_params *p,
 			"back by itself; a few pages it mapped stay in the process", pid);
 	thaw_ret = thaw_counted(&fz, stats);
 	seccomp_filters_free(&filters);
-	settle_unknown(b);
+	settle_unknown(b, ret);
 	return ret ? ret : thaw_ret;
 }
 
@@ -423,6 +435,7 @@ static void release_placeholder_window(pid_t pid, struct placeholder *ph,
 	if (placeholder_release(&fz, ph))
 		pr_warn("pid %d: could not close the placeholder's own fd %d", pid, num);
 	stats->injections += fz.injections;
+	stats_add_exposed(stats, &fz);
 	thaw_counted(&fz, stats);
 }
 

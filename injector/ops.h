@@ -72,6 +72,9 @@ struct op_stats {
 	size_t windows;
 	size_t threads;
 	size_t injections;
+	long long exposed_us;		/* see struct frozen's exposed_ns */
+	long long exposed_max_us;
+	long long loop_us;
 	long long last_window_us;	/* the latest window that did the work */
 	bool evidence_printed;		/* -v: the worker's evidence, once */
 	struct seccomp_denial denied;	/* after -EDOM: what the filter said */

@@ -16,6 +16,7 @@
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 
+#include "common/clock.h"
 #include "common/diag.h"
 #include "injector/internal.h"
 #include "injector/seccomp.h"
@@ -132,7 +133,7 @@ int worker_resume(struct frozen *fz, int request, int *status)
 
 	if (ptrace(request, t->tid, NULL, NULL))
 		return -errno;
-	ret = wait_tid(t->tid, frozen_deadline(fz), status);
+	ret = wait_thread(fz, t->tid, frozen_deadline(fz), status);
 	return ret ? ret : worker_check_alive(fz, *status);
 }
 
@@ -247,11 +248,19 @@ static int swallow_sigsys(struct frozen *fz)
 	return 0;
 }
 
+void exposed_add(struct frozen *fz, long long ns)
+{
+	fz->exposed_ns += ns;
+	if (ns > fz->exposed_max_ns)
+		fz->exposed_max_ns = ns;
+}
+
 int rsyscall(struct frozen *fz, enum arch_sysno sys, const uint64_t args[6],
 	     int64_t *result)
 {
 	struct arch_regs regs;
 	int ret, leave_ret;
+	long long t0;
 	long nr;
 
 	if (!fz->worker) {
@@ -267,6 +276,7 @@ int rsyscall(struct frozen *fz, enum arch_sysno sys, const uint64_t args[6],
 		return ret;
 	regs = fz->worker->regs;
 	fz->arch->set_syscall(&regs, fz->site, nr, args);
+	t0 = clock_now_ns();
 	ret = worker_enter(fz);
 	if (!ret)
 		ret = regs_set(fz->worker->tid, &regs);
@@ -281,6 +291,7 @@ int rsyscall(struct frozen *fz, enum arch_sysno sys, const uint64_t args[6],
 	if (ret == -ESRCH)
 		return ret;	/* the worker died: nothing to put back */
 	leave_ret = worker_leave(fz);
+	exposed_add(fz, clock_now_ns() - t0);
 	if (!ret)
 		ret = leave_ret;
 	if (ret)

@@ -20,7 +20,7 @@ N=20
 
 # verbose_line FILE PID: "threads us injected" from fdclose -v's line.
 verbose_line() {
-	sed -nE "s/^fdclose: pid $2 \\(cwfix\\): ([0-9]+) thread\\(s\\) frozen for ([0-9]+) us, ([0-9]+) syscall\\(s\\) injected$/\\1 \\2 \\3/p" "$1"
+	sed -nE "s/^fdclose: pid $2 \\(cwfix\\): ([0-9]+) thread\\(s\\) frozen for ([0-9]+) us, ([0-9]+) syscall\\(s\\) injected( \\(.*\\))?$/\\1 \\2 \\3/p" "$1"
 }
 
 # anon_exec PID: its executable mappings backed by no file (the loop's would be one).
