@@ -29,6 +29,8 @@
  */
 #define LOCK_PATH "/run/fdclose.lock"
 
+static int lock_fd = -1;
+
 static int open_lock_file(void)
 {
 	int fd = open(LOCK_PATH, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -85,5 +87,14 @@ int run_lock_take(bool exclusive)
 		said = true;
 		nanosleep(&poll, NULL);
 	}
-	return 0;	/* the fd stays open: the lock lasts until we exit */
+	lock_fd = fd;
+	return 0;	/* the fd stays open: the lock lasts until we exit or release it */
+}
+
+void run_lock_release(void)
+{
+	if (lock_fd < 0)
+		return;
+	close(lock_fd);
+	lock_fd = -1;
 }

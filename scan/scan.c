@@ -144,6 +144,7 @@ static int table_sock(const struct tcp_sock *s, void *arg)
 	struct scan_ctx *ctx = arg;
 	int ret;
 
+	ctx->r->stats.sockets++;
 	if (s->inode) {
 		ret = inode_map_put(&ctx->seen, s->inode, 0);
 		if (ret == -ENOMEM)

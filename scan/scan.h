@@ -126,6 +126,7 @@ void proc_ages_add(struct proc_fds *p, int64_t age_ms);
 
 struct scan_stats {
 	size_t netns;		/* distinct network namespaces read */
+	size_t sockets;		/* TCP sockets read from their tables, every state */
 	size_t procs;		/* processes whose fd table was walked */
 	size_t vanished;	/* processes that exited mid-walk */
 	size_t denied;		/* processes whose fd table we may not read */
