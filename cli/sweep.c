@@ -431,7 +431,8 @@ static void report_backlogs(const struct options *opt, const struct scan_result 
 	json_free(&j);
 }
 
-int sweep_pass(const struct options *opt, struct scan_result *r, struct sweep_totals *out)
+int sweep_pass(const struct options *opt, struct scan_result *r, struct sweep_totals *out,
+	       bool (*stopping)(void))
 {
 	struct inode_map protected = { 0 };
 	long long start = clock_now_ns();
@@ -461,8 +462,12 @@ int sweep_pass(const struct options *opt, struct scan_result *r, struct sweep_to
 		goto free_ended;
 	audit_open(!opt->no_syslog && !opt->dry_run);
 	/* Confirm only once every holder had its turn: a shared socket lives until then. */
-	for (i = 0; i < njobs; i++)
-		act_on_process(opt, &jobs[i], &ended);
+	for (i = 0; i < njobs; i++) {
+		if (stopping && stopping())
+			job_settle_all(&jobs[i], OP_SKIPPED, -EINTR, "fdclose is stopping");
+		else
+			act_on_process(opt, &jobs[i], &ended);
+	}
 	confirm_gone(jobs, njobs);
 	for (i = 0; i < njobs; i++)
 		report_process(opt, r, &jobs[i]);
@@ -494,7 +499,7 @@ int cmd_sweep(const struct options *opt)
 	int ret;
 
 	injector_init();
-	ret = sweep_pass(opt, &r, &t);
+	ret = sweep_pass(opt, &r, &t, NULL);
 	scan_result_free(&r);
 	if (ret)
 		return EXIT_FAILED;

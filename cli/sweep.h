@@ -3,6 +3,7 @@
 #ifndef FDCLOSE_SWEEP_H
 #define FDCLOSE_SWEEP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "cli/cli.h"
@@ -22,7 +23,10 @@ struct sweep_totals {
  * Scans (leaving the result in r, which the caller zeroes first and frees),
  * acts on what the filters select, prints each process and the summary,
  * fills out.  0, or -errno when the scan or the pass itself failed (said).
+ * When stopping (may be NULL) says true, the processes not yet acted on
+ * are skipped: --watch asked to stop.
  */
-int sweep_pass(const struct options *opt, struct scan_result *r, struct sweep_totals *out);
+int sweep_pass(const struct options *opt, struct scan_result *r, struct sweep_totals *out,
+	       bool (*stopping)(void));
 
 #endif

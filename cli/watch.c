@@ -44,6 +44,22 @@ static bool wait_until_or_stopped(const sigset_t *stop, long long deadline_ns)
 	}
 }
 
+static sigset_t stop_signals;
+
+/* A stop is pending: the pass leaves the processes it has not reached yet. */
+static bool stop_pending(void)
+{
+	sigset_t pending;
+	int i;
+
+	if (sigpending(&pending))
+		return false;
+	for (i = 1; i < NSIG; i++)
+		if (sigismember(&stop_signals, i) == 1 && sigismember(&pending, i) == 1)
+			return true;
+	return false;
+}
+
 /* One pass under the run lock (not needed with --dry-run); -errno when it failed. */
 static int watch_pass(const struct options *opt, struct prom_counters *c)
 {
@@ -53,7 +69,7 @@ static int watch_pass(const struct options *opt, struct prom_counters *c)
 
 	if (ret)
 		return ret;	/* said; another fdclose held the lock 30 s: next time */
-	ret = sweep_pass(opt, &r, &t);
+	ret = sweep_pass(opt, &r, &t, stop_pending);
 	run_lock_release();
 	c->passes++;
 	if (!opt->dry_run) {
@@ -77,7 +93,7 @@ int cmd_watch(const struct options *opt)
 	long long next = clock_now_ns();
 	struct prom_counters c = { .method = opt->method->name };
 	struct stat st;
-	sigset_t stop;
+	sigset_t *stop = &stop_signals;
 
 	if (opt->textfile && stat(opt->textfile, &st)) {
 		pr_errno(errno, "--textfile %s", opt->textfile);
@@ -87,10 +103,10 @@ int cmd_watch(const struct options *opt)
 		pr_err("--textfile %s: not a directory", opt->textfile);
 		return EXIT_FAILED;
 	}
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	sigprocmask(SIG_BLOCK, &stop, NULL);
+	sigemptyset(stop);
+	sigaddset(stop, SIGINT);
+	sigaddset(stop, SIGTERM);
+	sigprocmask(SIG_BLOCK, stop, NULL);
 	injector_init();
 	do {
 		watch_pass(opt, &c);
@@ -99,7 +115,7 @@ int cmd_watch(const struct options *opt)
 		next += opt->watch_us * 1000;
 		if (next < clock_now_ns())
 			next = clock_now_ns();
-	} while (!wait_until_or_stopped(&stop, next));
+	} while (!wait_until_or_stopped(stop, next));
 	pr_verbose("stopped after %llu pass(es): %llu socket(s) %s, %llu failed",
 		   (unsigned long long)c.passes, (unsigned long long)c.closed,
 		   opt->method->done, (unsigned long long)c.failed);
