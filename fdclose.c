@@ -473,6 +473,8 @@ static void parse_args(struct options *opt, int argc, char **argv)
 	/* --watch is --all-closewait again and again; saying -a too is harmless. */
 	if (opt->watch_us)
 		cmd = CMD_WATCH;
+	/* A watch acts on no dead socket without --include-dead: its idle passes walk no fd table. */
+	opt->filter.closewait_only = cmd == CMD_WATCH && !opt->include_dead;
 	if (diag_verbose && diag_quiet)
 		usage_error("%s", "--verbose and --quiet exclude each other");
 	opt->cmd = cmd;

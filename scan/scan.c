@@ -170,7 +170,14 @@ static int dump_netns_tables(struct scan_ctx *ctx, const struct netns *ns)
 {
 	struct tcp_table t = { 0 };
 	size_t i;
-	int ret = sockdiag_dump(ctx->set->procs[ns->first].pid, ns->inode, TCP_ALL_STATES, &t);
+	/*
+	 * Without dead holders to find, the walk needs no other state: the
+	 * kernel then formats CLOSE_WAIT and LISTEN sockets only, not the
+	 * (many more) established ones, the bulk of an idle --watch pass.
+	 */
+	uint32_t states = ctx->f->closewait_only ?
+		TCP_STATE_BIT(TCPS_CLOSE_WAIT) | TCP_STATE_BIT(TCPS_LISTEN) : TCP_ALL_STATES;
+	int ret = sockdiag_dump(ctx->set->procs[ns->first].pid, ns->inode, states, &t);
 
 	for (i = 0; !ret && i < t.count; i++)
 		ret = table_sock(&t.socks[i], ctx);
@@ -357,6 +364,26 @@ static int match_queues(struct scan_ctx *ctx)
 	return ret;
 }
 
+/*
+ * Whether the walk can find anything the caller wants: a CLOSE_WAIT socket
+ * with a file that is old enough, or of unknown age (drop_young counts
+ * those), or a listener with a queue.  Only dead holders, which no table
+ * lists, need the walk otherwise.
+ */
+static bool walk_wanted(const struct scan_ctx *ctx)
+{
+	const struct tcp_table *t = &ctx->r->socks;
+	size_t i;
+
+	if (!ctx->f->closewait_only || ctx->nqueues)
+		return true;
+	for (i = 0; i < t->count; i++)
+		if (t->socks[i].inode && (t->socks[i].age_ms == TCP_AGE_UNKNOWN ||
+					  age_filter_match(ctx->f, t->socks[i].age_ms)))
+			return true;
+	return false;
+}
+
 /* The holders to find: CLOSE_WAIT sockets with a file, and listeners with a queue. */
 static int map_wanted(struct scan_ctx *ctx)
 {
@@ -454,6 +481,13 @@ static int on_socket(pid_t pid, int fd, uint64_t inode, void *arg)
 		return fdtable_add_holder(ctx->r, pid, fd, sock);
 	}
 	if (inode_map_get(&ctx->seen, inode, NULL))
+		return 0;
+	/*
+	 * Only the states wanted were dumped: a socket in no table is then no
+	 * news, unless a namespace could not be read (its CLOSE_WAIT sockets
+	 * are found by asking each socket).
+	 */
+	if (ctx->f->closewait_only && !ctx->r->stats.netns_failed)
 		return 0;
 	return add_candidate(ctx, pid, fd, inode);
 }
@@ -1194,8 +1228,9 @@ int scan_closewait(const struct scan_filter *f, struct scan_result *r)
 		goto free_all;
 	}
 	ret = match_queues(&ctx);
-	if (!ret)
-		ret = map_wanted(&ctx);
+	if (ret || !walk_wanted(&ctx))
+		goto free_all;
+	ret = map_wanted(&ctx);
 	if (!ret)
 		ret = index_by_pid(&ctx);
 	if (!ret)

@@ -47,6 +47,10 @@ struct scan_filter {
 				 * uid column, as ss -e shows); -1 any */
 	int64_t older_than_ms;	/* --older-than: only sockets whose age (tcp_sock.age_ms)
 				 * is known and at least this; -1 any age */
+	bool closewait_only;	/* no dead holders wanted: only CLOSE_WAIT and
+				 * LISTEN sockets are dumped, and when the tables
+				 * hold none the filters could select, the fd tables
+				 * are not walked at all (--watch's idle passes) */
 };
 
 /*
