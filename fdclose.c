@@ -448,6 +448,15 @@ static void check_combinations(const struct options *opt, int argc, char **argv)
 			    "to close by number, give PID FD...");
 	if (!sweeps && (opt->settle_us || opt->include_dead))
 		usage_error("%s", "--settle and --include-dead go with --all-closewait and --watch");
+	/*
+	 * Not yet: against fixtures/churn, a watch acting on dead sockets
+	 * every 10 ms breaks the fixture's own check within a second, where
+	 * back-to-back --all-closewait --include-dead runs do not.  Until that
+	 * is understood, dead sockets are for a person at the keyboard.
+	 */
+	if (opt->cmd == CMD_WATCH && opt->include_dead)
+		usage_error("%s", "--watch does not take --include-dead (yet): close dead sockets "
+			    "with --all-closewait --include-dead");
 }
 
 static void parse_args(struct options *opt, int argc, char **argv)
@@ -473,8 +482,8 @@ static void parse_args(struct options *opt, int argc, char **argv)
 	/* --watch is --all-closewait again and again; saying -a too is harmless. */
 	if (opt->watch_us)
 		cmd = CMD_WATCH;
-	/* A watch acts on no dead socket without --include-dead: its idle passes walk no fd table. */
-	opt->filter.closewait_only = cmd == CMD_WATCH && !opt->include_dead;
+	/* A watch acts on no dead socket: its idle passes walk no fd table. */
+	opt->filter.closewait_only = cmd == CMD_WATCH;
 	if (diag_verbose && diag_quiet)
 		usage_error("%s", "--verbose and --quiet exclude each other");
 	opt->cmd = cmd;

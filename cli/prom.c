@@ -193,7 +193,7 @@ static void emit_scan(FILE *out, const struct scan_result *r, double duration_s)
 {
 	header(out, "fdclose_scanned_sockets", "gauge",
 	       "TCP sockets the last scan read from the tables of every network namespace "
-	       "(--watch without --include-dead reads CLOSE_WAIT and LISTEN ones only).");
+	       "(--watch reads CLOSE_WAIT and LISTEN ones only).");
 	fprintf(out, "fdclose_scanned_sockets %zu\n", r->stats.sockets);
 	header(out, "fdclose_scanned_processes", "gauge",
 	       "Processes whose fd table the last scan walked.");

@@ -50,7 +50,7 @@ struct scan_filter {
 	bool closewait_only;	/* no dead holders wanted: only CLOSE_WAIT and
 				 * LISTEN sockets are dumped, and when the tables
 				 * hold none the filters could select, the fd tables
-				 * are not walked at all (--watch's idle passes) */
+				 * are not walked at all (--watch) */
 };
 
 /*

@@ -104,6 +104,23 @@ assert_ne "$ino1" "$(stat -c %i "$dir/fdclose.prom")" "inode of fdclose.prom aft
 assert_eq "fdclose.prom" "$(ls -A "$dir")" "files in the textfile directory"
 
 # Errors.
+# usage RE ARGS...: fdclose ARGS exits 2 with one line, "fdclose: RE...; see fdclose --help".
+usage() {
+	local re=$1 out
+	shift
+	out=$("$FDCLOSE" "$@" 2>&1 >/dev/null)
+	assert_eq 2 $? "exit status of fdclose $*"
+	[[ $out =~ ^fdclose:\ $re.*\;\ see\ fdclose\ --help$ ]] || fail "fdclose $*: '$out' is not /$re/"
+}
+# --format, --textfile and --watch (t_list_prometheus and t_watch run them).
+usage "--format takes table, json or prometheus, not 'yaml'" --list --format yaml
+usage "--json is --format=json: it excludes --format=table" --list -j --format=table
+usage "--json is --format=json: it excludes --format=prometheus" --list --format=prometheus --json
+usage "--format is given twice" --list --format json --format json
+usage "--format=prometheus goes with --list" --all-closewait --format=prometheus
+usage "--format=prometheus goes with --list" 1 3 --format=prometheus
+usage "--textfile goes with --list and --watch" --all-closewait --textfile /tmp
+usage "--textfile takes a directory" --list --textfile ''
 "$FDCLOSE" --list --textfile "$IT_TMP/nonexistent" >"$IT_TMP/e.out" 2>&1
 assert_eq 1 $? "exit status with a missing --textfile directory"
 grep -q "nonexistent/fdclose.prom" "$IT_TMP/e.out" || fail "the error does not name the file: $(cat "$IT_TMP/e.out")"
