@@ -30,7 +30,8 @@ static void report_stats(const struct scan_stats *st)
 
 static int print_list(const struct options *opt, const struct scan_result *r, double scan_s)
 {
-	switch (opt->format) {
+	/* opt->json alone (as --json sets it, with format) means JSON too. */
+	switch (opt->json ? FORMAT_JSON : opt->format) {
 	case FORMAT_JSON:
 		return output_json(stdout, r);
 	case FORMAT_PROMETHEUS:
