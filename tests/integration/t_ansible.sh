@@ -8,6 +8,7 @@
 # and the totals of both; nothing changed.  Then localhost with
 # fdclose_act=true and fdclose_method=close: the report says "closed" for
 # every socket, the fixtures' fds are gone, and the play reports a change.
+# it-timeout: 180
 . "$(dirname "$0")/lib.sh"
 
 need_root
