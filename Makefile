@@ -50,7 +50,7 @@ ASAN_BINS := $(UNIT_SRCS:tests/unit/%.c=$(ASAN_DIR)/tests/%)
 FIXTURE_BINS := $(FIXTURE_SRCS:fixtures/%.c=$(OBJDIR)/fixtures/%)
 
 .PHONY: all check demo bench soak deps need-deps need-vm-deps build check-run unit unit-asan \
-	integration check-i386 fixtures lint install uninstall deb package-check clean
+	integration check-i386 fixtures lint install uninstall deb package-check contrib-check clean
 
 all: need-deps
 	@$(MAKE) --no-print-directory build
@@ -142,6 +142,7 @@ lint:
 check-run: build
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory package-check
+	@$(MAKE) --no-print-directory contrib-check
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory unit-asan
 	@$(MAKE) --no-print-directory integration
@@ -165,6 +166,11 @@ deb:
 # install and uninstall into a scratch DESTDIR.
 package-check:
 	@bash tools/package.sh check
+
+# contrib/: systemd-analyze verify of the units, the Kubernetes manifest's
+# fields, the playbook's syntax (tools/contrib.sh).
+contrib-check: build
+	@bash tools/contrib.sh
 
 clean:
 	rm -rf build fdclose

@@ -26,7 +26,8 @@
 static const char usage_text[] =
 	"usage: fdclose [-n] [-f] [-j] [-m METHOD] [-t DURATION] PID FD...\n"
 	"       fdclose -a [-n] [-j] [-m METHOD] [FILTER]... [--settle DURATION] [--include-dead]\n"
-	"       fdclose -l [-j] [FILTER]...\n"
+	"       fdclose --watch INTERVAL [-n] [-j] [-m METHOD] [FILTER]... [--textfile DIR]\n"
+	"       fdclose -l [-j] [--format FORMAT] [--textfile DIR] [FILTER]...\n"
 	"       fdclose --backtrace [-j] PID\n";
 
 static const char help_text[] =
@@ -35,16 +36,21 @@ static const char help_text[] =
 	"  fdclose PID FD...        close each FD inside process PID\n"
 	"  fdclose --all-closewait  close every TCP socket in CLOSE_WAIT, in every holder\n"
 	"  fdclose --list           list TCP sockets in CLOSE_WAIT and their holders\n"
+	"  fdclose --watch INTERVAL --all-closewait every INTERVAL, until SIGTERM or SIGINT\n"
 	"\n"
 	"Options:\n"
 	"  -a, --all-closewait      close every CLOSE_WAIT socket the filters select\n"
 	"  -l, --list               list CLOSE_WAIT sockets and holders; change nothing\n"
+	"      --watch INTERVAL     rescan and act every INTERVAL; a summary to syslog each pass\n"
 	"  -n, --dry-run            say what would be closed; change nothing\n"
 	"  -f, --force              also act on fds 0-2, TCP not in CLOSE_WAIT, fds of pid 1\n"
 	"  -m, --method METHOD      close (default for PID FD...): free the fd;\n"
 	"                           shutdown (default for -a): end the connection, no stop;\n"
 	"                           replace: point the fd at a placeholder, number kept\n"
-	"  -j, --json               print JSON Lines, one object per fd\n"
+	"  -j, --json               print JSON Lines, one object per fd (--format=json)\n"
+	"      --format FORMAT      table (default), json, or prometheus (--list only)\n"
+	"      --textfile DIR       write Prometheus metrics to DIR/fdclose.prom (--list\n"
+	"                           prints nothing else unless --format or --json is given)\n"
 	"      --settle DURATION    scan twice DURATION apart; act on sockets seen both times\n"
 	"      --include-dead       also close TCP socket fds found in no table (dead)\n"
 	"      --backtrace          first show each thread's stack and instruction\n"
@@ -80,6 +86,9 @@ enum {
 	OPT_UID,
 	OPT_BACKTRACE,
 	OPT_OLDER_THAN,
+	OPT_FORMAT,
+	OPT_TEXTFILE,
+	OPT_WATCH,
 };
 
 static const struct option long_options[] = {
@@ -89,6 +98,9 @@ static const struct option long_options[] = {
 	{ "force", no_argument, NULL, 'f' },
 	{ "method", required_argument, NULL, 'm' },
 	{ "json", no_argument, NULL, 'j' },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "textfile", required_argument, NULL, OPT_TEXTFILE },
+	{ "watch", required_argument, NULL, OPT_WATCH },
 	{ "settle", required_argument, NULL, OPT_SETTLE },
 	{ "include-dead", no_argument, NULL, OPT_INCLUDE_DEAD },
 	{ "backtrace", no_argument, NULL, OPT_BACKTRACE },
@@ -274,6 +286,33 @@ static void parse_method(struct options *opt, const char *arg)
 	opt->method = m;
 }
 
+static void parse_format(struct options *opt, int c, const char *arg)
+{
+	static const char *const names[] = {
+		[FORMAT_TABLE] = "table", [FORMAT_JSON] = "json", [FORMAT_PROMETHEUS] = "prometheus",
+	};
+	static bool json_flag, format_option;
+	enum output_format f = FORMAT_JSON;
+	size_t i;
+
+	if (c == OPT_FORMAT) {
+		for (i = 0; i < sizeof(names) / sizeof(names[0]) && strcmp(names[i], arg); i++)
+			;
+		if (i == sizeof(names) / sizeof(names[0]))
+			usage_error("--format takes table, json or prometheus, not '%s'", shown(arg));
+		f = (enum output_format)i;
+	}
+	json_flag |= c == 'j';
+	format_option |= c == OPT_FORMAT;
+	if (json_flag && format_option && f != FORMAT_JSON)
+		usage_error("--json is --format=json: it excludes --format=%s", names[f]);
+	if (json_flag && format_option && opt->format != FORMAT_JSON)
+		usage_error("--json is --format=json: it excludes --format=%s", names[opt->format]);
+	opt->format = f;
+	opt->json = f == FORMAT_JSON;
+	opt->format_given = true;
+}
+
 /* An option that takes one value, given twice: which one was meant? */
 static void check_once(int c)
 {
@@ -284,6 +323,7 @@ static void check_once(int c)
 		{ 't', "--timeout" }, { OPT_MAX_PAUSE, "--max-pause" }, { OPT_SETTLE, "--settle" },
 		{ 'P', "--port" }, { OPT_LOCAL, "--local" }, { OPT_REMOTE, "--remote" },
 		{ OPT_COMM, "--comm" }, { OPT_UID, "--uid" }, { OPT_OLDER_THAN, "--older-than" },
+		{ OPT_FORMAT, "--format" }, { OPT_TEXTFILE, "--textfile" }, { OPT_WATCH, "--watch" },
 	};
 	static unsigned int seen;
 	size_t i;
@@ -314,7 +354,16 @@ static void parse_option(struct options *opt, int c, enum command *cmd, int *ncm
 	case 'n': opt->dry_run = true; break;
 	case 'f': opt->force = true; break;
 	case 'm': parse_method(opt, optarg); break;
-	case 'j': opt->json = true; break;
+	case 'j': case OPT_FORMAT: parse_format(opt, c, optarg); break;
+	case OPT_TEXTFILE:
+		if (!*optarg)
+			usage_error("%s", "--textfile takes a directory, not ''");
+		opt->textfile = optarg;
+		break;
+	case OPT_WATCH:
+		opt->watch_us = parse_duration_option("--watch", optarg, 10000, 86400000000LL,
+						      "10ms to 24h");
+		break;
 	case OPT_SETTLE:
 		opt->settle_us = parse_duration_option("--settle", optarg, 1000, 3600000000LL,
 						       "1ms to 1h");
@@ -376,21 +425,38 @@ static void parse_close_operands(struct options *opt, int argc, char **argv)
 /* What each command accepts beyond the common options. */
 static void check_combinations(const struct options *opt, int argc, char **argv)
 {
+	bool sweeps = opt->cmd == CMD_SWEEP || opt->cmd == CMD_WATCH;
+
 	if (opt->cmd != CMD_CLOSE && optind < argc)
-		usage_error("--list and --all-closewait take no operands, but got '%s'",
+		usage_error("--list, --all-closewait and --watch take no operands, but got '%s'",
 			    shown(argv[optind]));
+	if (opt->format == FORMAT_PROMETHEUS && opt->cmd != CMD_LIST)
+		usage_error("%s", "--format=prometheus goes with --list; --watch writes its "
+			    "metrics with --textfile");
+	if (opt->textfile && opt->cmd != CMD_LIST && opt->cmd != CMD_WATCH)
+		usage_error("%s", "--textfile goes with --list and --watch");
 	if (opt->cmd == CMD_LIST && opt->backtrace)
 		usage_error("%s", "--backtrace goes with PID [FD...] and --all-closewait, not --list");
 	if (opt->cmd == CMD_LIST && (opt->dry_run || opt->force || opt->method))
 		usage_error("%s", "--list changes nothing: --dry-run, --force and --method "
 			    "do not apply");
-	if (opt->cmd == CMD_SWEEP && opt->force)
-		usage_error("%s", "--all-closewait closes only CLOSE_WAIT sockets: --force does not apply");
+	if (sweeps && opt->force)
+		usage_error("%s", "--all-closewait and --watch close only CLOSE_WAIT sockets: "
+			    "--force does not apply");
 	if (opt->cmd == CMD_CLOSE && opt->filtered)
-		usage_error("%s", "filters select sockets for --list and --all-closewait; "
+		usage_error("%s", "filters select sockets for --list, --all-closewait and --watch; "
 			    "to close by number, give PID FD...");
-	if (opt->cmd != CMD_SWEEP && (opt->settle_us || opt->include_dead))
-		usage_error("%s", "--settle and --include-dead go with --all-closewait");
+	if (!sweeps && (opt->settle_us || opt->include_dead))
+		usage_error("%s", "--settle and --include-dead go with --all-closewait and --watch");
+	/*
+	 * Not yet: against fixtures/churn, a watch acting on dead sockets
+	 * every 10 ms breaks the fixture's own check within a second, where
+	 * back-to-back --all-closewait --include-dead runs do not.  Until that
+	 * is understood, dead sockets are for a person at the keyboard.
+	 */
+	if (opt->cmd == CMD_WATCH && opt->include_dead)
+		usage_error("%s", "--watch does not take --include-dead (yet): close dead sockets "
+			    "with --all-closewait --include-dead");
 }
 
 static void parse_args(struct options *opt, int argc, char **argv)
@@ -410,6 +476,14 @@ static void parse_args(struct options *opt, int argc, char **argv)
 	}
 	if (ncmds > 1)
 		usage_error("%s", "--list and --all-closewait exclude each other");
+	if (opt->watch_us && cmd == CMD_LIST)
+		usage_error("%s", "--list and --watch exclude each other: --watch --dry-run "
+			    "reports without acting");
+	/* --watch is --all-closewait again and again; saying -a too is harmless. */
+	if (opt->watch_us)
+		cmd = CMD_WATCH;
+	/* A watch acts on no dead socket: its idle passes walk no fd table. */
+	opt->filter.closewait_only = cmd == CMD_WATCH;
 	if (diag_verbose && diag_quiet)
 		usage_error("%s", "--verbose and --quiet exclude each other");
 	opt->cmd = cmd;
@@ -425,7 +499,7 @@ static void parse_args(struct options *opt, int argc, char **argv)
 	 * a freed number to a new client while it still holds the old one's state.
 	 */
 	if (!opt->method)
-		opt->method = cmd == CMD_SWEEP ? &method_shutdown : &method_close;
+		opt->method = cmd == CMD_SWEEP || cmd == CMD_WATCH ? &method_shutdown : &method_close;
 }
 
 int main(int argc, char **argv)
@@ -434,8 +508,9 @@ int main(int argc, char **argv)
 
 	diag_set_progname(argv[0]);
 	parse_args(&opt, argc, argv);
-	if (opt.cmd != CMD_LIST && opt.cmd != CMD_BACKTRACE && !opt.dry_run &&
-	    run_lock_take(opt.cmd == CMD_SWEEP ? 0 : opt.target))
+	/* --watch takes the lock for each pass, not for as long as it runs. */
+	if (opt.cmd != CMD_LIST && opt.cmd != CMD_BACKTRACE && opt.cmd != CMD_WATCH &&
+	    !opt.dry_run && run_lock_take(opt.cmd == CMD_SWEEP ? 0 : opt.target))
 		return EXIT_FAILED;
 	switch (opt.cmd) {
 	case CMD_BACKTRACE:
@@ -446,6 +521,8 @@ int main(int argc, char **argv)
 		return cmd_close(&opt);
 	case CMD_SWEEP:
 		return cmd_sweep(&opt);
+	case CMD_WATCH:
+		return cmd_watch(&opt);
 	}
 	return EXIT_FAILED;
 }

@@ -76,3 +76,19 @@ void audit_close(void)
 	if (audit_enabled)
 		closelog();
 }
+
+void audit_watch_pass(const struct method *m, bool dry_run, unsigned long long pass,
+		      size_t found, size_t closed, size_t failed, size_t skipped,
+		      size_t processes)
+{
+	if (!who[0])
+		describe_caller();
+	openlog("fdclose", LOG_PID, LOG_AUTHPRIV);
+	syslog(closed && !dry_run ? LOG_NOTICE : failed ? LOG_WARNING : LOG_INFO,
+	       "watch pass %llu: %zu CLOSE_WAIT holder%s found; %s%s %zu socket%s in %zu "
+	       "process%s; %zu failed; %zu skipped; method %s (%s); run by %s",
+	       pass, found, found == 1 ? "" : "s", dry_run ? "would " : "",
+	       dry_run ? m->verb : m->done, closed, closed == 1 ? "" : "s", processes,
+	       processes == 1 ? "" : "es", failed, skipped, m->name, m->how, who);
+	closelog();
+}

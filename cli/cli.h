@@ -20,12 +20,23 @@ enum command {
 	CMD_LIST,		/* fdclose --list */
 	CMD_SWEEP,		/* fdclose --all-closewait */
 	CMD_BACKTRACE,		/* fdclose --backtrace PID */
+	CMD_WATCH,		/* fdclose --watch INTERVAL: --all-closewait every INTERVAL */
+};
+
+enum output_format {
+	FORMAT_TABLE,
+	FORMAT_JSON,		/* --json, --format=json */
+	FORMAT_PROMETHEUS,	/* --list only */
 };
 
 struct options {
 	enum command cmd;
 	const struct method *method;	/* --method, or the command's default */
-	bool json;
+	bool json;		/* format == FORMAT_JSON */
+	enum output_format format;
+	bool format_given;	/* --format or --json: print even with --textfile */
+	const char *textfile;	/* --textfile DIR: DIR/fdclose.prom */
+	long long watch_us;	/* --watch INTERVAL */
 	bool dry_run;
 	bool force;
 	bool filtered;		/* a filter option was given */
@@ -46,12 +57,15 @@ int cmd_list(const struct options *opt);
 int cmd_close(const struct options *opt);
 int cmd_sweep(const struct options *opt);
 int cmd_backtrace(const struct options *opt);
+int cmd_watch(const struct options *opt);
 /*
  * Waits (30 s at most) for the run lock, held until exit: all of it for
  * --all-closewait (target 0), for a run by pid a share and the target's own
  * part; 0, or -EBUSY when the wait ran out.
  */
 int run_lock_take(pid_t target);
+/* Lets go of the run lock run_lock_take() took (--watch, between passes). */
+void run_lock_release(void);
 
 /* Argument parsers; each returns 0 or -EINVAL/-ERANGE (-EDOM: a leading zero). */
 int parse_pid(const char *s, pid_t *pid);

@@ -9,7 +9,9 @@
 
 #include "cli/cli.h"
 #include "cli/output.h"
+#include "cli/prom.h"
 #include "cli/report.h"
+#include "common/clock.h"
 #include "common/diag.h"
 
 static void report_stats(const struct scan_stats *st)
@@ -26,12 +28,29 @@ static void report_stats(const struct scan_stats *st)
 		   st->queued_unmatched);
 }
 
+static int print_list(const struct options *opt, const struct scan_result *r, double scan_s)
+{
+	/* opt->json alone (as --json sets it, with format) means JSON too. */
+	switch (opt->json ? FORMAT_JSON : opt->format) {
+	case FORMAT_JSON:
+		return output_json(stdout, r);
+	case FORMAT_PROMETHEUS:
+		return output_prometheus(stdout, r, scan_s, NULL);
+	case FORMAT_TABLE:
+		break;
+	}
+	return output_table(stdout, r);
+}
+
 int cmd_list(const struct options *opt)
 {
 	struct scan_result r = { 0 };
+	long long start = clock_now_ns();
+	double scan_s;
 	int ret;
 
 	ret = scan_closewait(&opt->filter, &r);
+	scan_s = (double)(clock_now_ns() - start) / 1e9;
 	if (ret) {
 		pr_errno(ret, "cannot scan /proc for CLOSE_WAIT sockets");
 		goto free_result;
@@ -41,7 +60,16 @@ int cmd_list(const struct options *opt)
 		pr_warn("skipped %zu malformed line(s) in the tcp tables", r.stats.malformed);
 	report_unread(&opt->filter, &r.stats);
 	report_unaged(&r.stats);
-	ret = opt->json ? output_json(stdout, &r) : output_table(stdout, &r);
+	if (opt->textfile) {
+		ret = prom_write_textfile(opt->textfile, &r, scan_s, NULL);
+		if (ret) {
+			pr_errno(ret, "writing %s/fdclose.prom", opt->textfile);
+			goto free_result;
+		}
+		if (!opt->format_given)
+			goto free_result;
+	}
+	ret = print_list(opt, &r, scan_s);
 	if (!ret && fflush(stdout))
 		ret = -EIO;
 	if (ret)

@@ -33,6 +33,8 @@
  */
 #define LOCK_PATH "/run/fdclose.lock"
 
+static int lock_fd = -1;
+
 static int open_lock_file(void)
 {
 	int fd = open(LOCK_PATH, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -103,7 +105,18 @@ int run_lock_take(pid_t target)
 		if (!ret)
 			ret = lock_range(fd, F_WRLCK, target, 1, deadline, &said);
 	}
-	if (ret)
+	if (ret) {
 		close(fd);
-	return ret < 0 ? ret : 0;	/* the fd stays open: the lock lasts until we exit */
+		return ret < 0 ? ret : 0;
+	}
+	lock_fd = fd;
+	return 0;	/* the fd stays open: the lock lasts until we exit or release it */
+}
+
+void run_lock_release(void)
+{
+	if (lock_fd < 0)
+		return;
+	close(lock_fd);
+	lock_fd = -1;
 }

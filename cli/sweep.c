@@ -16,6 +16,7 @@
 #include "cli/job.h"
 #include "cli/output.h"
 #include "cli/report.h"
+#include "cli/sweep.h"
 #include "common/clock.h"
 #include "common/diag.h"
 #include "common/json.h"
@@ -418,10 +419,10 @@ static void report_backlogs(const struct options *opt, const struct scan_result 
 	json_free(&j);
 }
 
-int cmd_sweep(const struct options *opt)
+int sweep_pass(const struct options *opt, struct scan_result *r, struct sweep_totals *out,
+	       bool (*stopping)(void))
 {
 	struct inode_map protected = { 0 };
-	struct scan_result r = { 0 };
 	long long start = clock_now_ns();
 	struct job *jobs = NULL;
 	struct inode_map ended = { 0 };
@@ -429,47 +430,68 @@ int cmd_sweep(const struct options *opt)
 	size_t njobs = 0, i;
 	int ret;
 
-	injector_init();
-	ret = scan_settled(opt, &r);
+	memset(out, 0, sizeof(*out));
+	ret = scan_settled(opt, r);
+	out->scan_s = (double)(clock_now_ns() - start) / 1e9;
 	if (ret) {
 		pr_errno(ret, "scanning for CLOSE_WAIT sockets");
-		scan_result_free(&r);
-		return EXIT_FAILED;
+		return ret;
 	}
-	report_unread(&opt->filter, &r.stats);
-	report_unaged(&r.stats);
-	ret = drop_own_holders(&r, &protected);
+	out->found = r->count;
+	report_unread(&opt->filter, &r->stats);
+	report_unaged(&r->stats);
+	ret = drop_own_holders(r, &protected);
 	if (!ret)
-		ret = make_jobs(opt, &r, &protected, &jobs, &njobs);
+		ret = make_jobs(opt, r, &protected, &jobs, &njobs);
 	inode_map_free(&protected);
 	if (!ret)
-		ret = inode_map_init(&ended, r.count ? r.count : 1);
+		ret = inode_map_init(&ended, r->count ? r->count : 1);
 	if (ret)
-		goto free_scan;
+		goto free_ended;
 	audit_open(!opt->no_syslog && !opt->dry_run);
 	/* Confirm only once every holder had its turn: a shared socket lives until then. */
-	for (i = 0; i < njobs; i++)
-		act_on_process(opt, &jobs[i], &ended);
+	for (i = 0; i < njobs; i++) {
+		if (stopping && stopping())
+			job_settle_all(&jobs[i], OP_SKIPPED, -EINTR, "fdclose is stopping");
+		else
+			act_on_process(opt, &jobs[i], &ended);
+	}
 	confirm_gone(jobs, njobs);
 	for (i = 0; i < njobs; i++)
-		report_process(opt, &r, &jobs[i]);
+		report_process(opt, r, &jobs[i]);
 	audit_close();
-	report_backlogs(opt, &r);
-	ret = tally_sockets(jobs, njobs, r.count, &t);
-	if (!ret)
+	report_backlogs(opt, r);
+	ret = tally_sockets(jobs, njobs, r->count, &t);
+	/* A watch's pass that found nothing says so to syslog, not on every line of its log. */
+	if (!ret && (opt->cmd != CMD_WATCH || r->count || r->nbacklogs || diag_verbose))
 		print_summary(opt, &t, (clock_now_ns() - start) / 1000);
+	out->closed = t.closed;
+	out->failed = t.failed;
+	out->skipped = t.skipped;
+	out->processes = t.processes;
 	free(t.frozen_us);
 	if (njobs) {
 		free(jobs[0].targets);
 		free(jobs[0].descs);
 	}
 	free(jobs);
-free_scan:
+free_ended:
 	inode_map_free(&ended);
-	scan_result_free(&r);
-	if (ret) {
+	if (ret)
 		pr_errno(ret, "--all-closewait");
+	return ret;
+}
+
+int cmd_sweep(const struct options *opt)
+{
+	struct scan_result r = { 0 };
+	struct sweep_totals t;
+	int ret;
+
+	injector_init();
+	ret = sweep_pass(opt, &r, &t, NULL);
+	scan_result_free(&r);
+	if (ret)
 		return EXIT_FAILED;
-	}
 	return t.failed ? EXIT_FAILED : EXIT_OK;
 }

@@ -12,7 +12,8 @@ _fdclose_value_next()
 	local s head
 	case $1 in
 	--method | --timeout | --settle | --max-pause | --pid | --port | \
-		--local | --remote | --comm | --uid | --older-than)
+		--local | --remote | --comm | --uid | --older-than | --format | \
+		--textfile | --watch)
 		return 0
 		;;
 	--*) return 1 ;;
@@ -76,13 +77,22 @@ _fdclose()
 	local opts='-a --all-closewait -l --list -n --dry-run -f --force
 		-m --method -j --json --settle --include-dead --backtrace -t --timeout
 		--max-pause --no-syslog -v --verbose -q --quiet -h --help
-		-V --version -p --pid -P --port --local --remote --comm --uid --older-than'
+		-V --version -p --pid -P --port --local --remote --comm --uid --older-than
+		--format --textfile --watch'
 	local opt=$prev
 	# The value of -m in a cluster such as -nm is -m's.
 	[[ $prev == -[!-]* ]] && _fdclose_value_next "$prev" && opt=-${prev: -1}
 	case $opt in
 	-m | --method)
 		mapfile -t COMPREPLY < <(compgen -W 'close replace shutdown' -- "$cur")
+		return
+		;;
+	--format)
+		mapfile -t COMPREPLY < <(compgen -W 'table json prometheus' -- "$cur")
+		return
+		;;
+	--textfile)
+		_filedir -d
 		return
 		;;
 	-p | --pid)
@@ -94,22 +104,23 @@ _fdclose()
 		return
 		;;
 	-t | --timeout | --settle | --max-pause | -P | --port | --local | \
-		--remote | --uid | --older-than)
+		--remote | --uid | --older-than | --watch)
 		return
 		;;
 	esac
 	# --OPTION=VALUE of an option that takes none.
 	$split && return
 
-	# The operands so far: a PID, then FDs; --list and --all-closewait take
-	# none.
+	# The operands so far: a PID, then FDs; --list, --all-closewait and
+	# --watch take none.
 	local i w pid='' typed='' sweep='' ended=''
 	for ((i = 1; i < cword; i++)); do
 		w=${words[i]}
 		if [[ -z $ended ]]; then
 			case $w in
 			--) ended=1; continue ;;
-			--all-closewait | --list) sweep=1; continue ;;
+			--all-closewait | --list | --watch=*) sweep=1; continue ;;
+			--watch) sweep=1; ((i++)); continue ;;
 			-[!-]*)
 				# -a or -l, alone or in a cluster (-nl), before any
 				# letter that takes the rest as its value.

@@ -81,7 +81,8 @@ int scan_read_tables(struct scan_ctx *ctx);
  */
 int scan_match_queues(struct scan_ctx *ctx);
 int scan_make_backlogs(struct scan_ctx *ctx);
-/* Pass 3 (walk.c): the fd tables, in pid order. */
+/* Pass 3 (walk.c): the fd tables, in pid order, when they can hold anything wanted. */
+bool scan_walk_wanted(const struct scan_ctx *ctx);
 int scan_map_wanted(struct scan_ctx *ctx);
 int scan_index_by_pid(struct scan_ctx *ctx);
 int scan_walk(struct scan_ctx *ctx);

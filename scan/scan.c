@@ -183,8 +183,9 @@ int scan_closewait(const struct scan_filter *f, struct scan_result *r)
 		goto free_all;
 	}
 	ret = scan_match_queues(&ctx);
-	if (!ret)
-		ret = scan_map_wanted(&ctx);
+	if (ret || !scan_walk_wanted(&ctx))
+		goto free_all;
+	ret = scan_map_wanted(&ctx);
 	if (!ret)
 		ret = scan_index_by_pid(&ctx);
 	if (!ret)

@@ -46,6 +46,10 @@ struct scan_filter {
 				 * uid column, as ss -e shows); -1 any */
 	int64_t older_than_ms;	/* --older-than: only sockets whose age (tcp_sock.age_ms)
 				 * is known and at least this; -1 any age */
+	bool closewait_only;	/* no dead holders wanted: only CLOSE_WAIT and
+				 * LISTEN sockets are dumped, and when the tables
+				 * hold none the filters could select, the fd tables
+				 * are not walked at all (--watch) */
 };
 
 /*
@@ -125,6 +129,7 @@ void proc_ages_add(struct proc_fds *p, int64_t age_ms);
 
 struct scan_stats {
 	size_t netns;		/* distinct network namespaces read */
+	size_t sockets;		/* TCP sockets read from their tables, every state */
 	size_t procs;		/* processes whose fd table was walked */
 	size_t vanished;	/* processes that exited mid-walk */
 	size_t denied;		/* processes whose fd table we may not read */

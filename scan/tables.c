@@ -19,6 +19,7 @@ static int table_sock(const struct tcp_sock *s, void *arg)
 	struct scan_ctx *ctx = arg;
 	int ret;
 
+	ctx->r->stats.sockets++;
 	if (s->inode) {
 		ret = inode_map_put(&ctx->seen, s->inode, 0);
 		if (ret == -ENOMEM)
@@ -51,7 +52,14 @@ static int dump_netns_tables(struct scan_ctx *ctx, const struct netns *ns)
 {
 	struct tcp_table t = { 0 };
 	size_t i;
-	int ret = sockdiag_dump(ctx->set->procs[ns->first].pid, ns->inode, TCP_ALL_STATES, &t);
+	/*
+	 * Without dead holders to find, the walk needs no other state: the
+	 * kernel then formats CLOSE_WAIT and LISTEN sockets only, not the
+	 * (many more) established ones, the bulk of an idle --watch pass.
+	 */
+	uint32_t states = ctx->f->closewait_only ?
+		TCP_STATE_BIT(TCPS_CLOSE_WAIT) | TCP_STATE_BIT(TCPS_LISTEN) : TCP_ALL_STATES;
+	int ret = sockdiag_dump(ctx->set->procs[ns->first].pid, ns->inode, states, &t);
 
 	for (i = 0; !ret && i < t.count; i++)
 		ret = table_sock(&t.socks[i], ctx);

@@ -11,6 +11,26 @@
 #include "common/array.h"
 #include "scan/internal.h"
 
+/*
+ * Whether the walk can find anything the caller wants: a CLOSE_WAIT socket
+ * with a file that is old enough, or of unknown age (drop_young counts
+ * those), or a listener with a queue.  Only dead holders, which no table
+ * lists, need the walk otherwise.
+ */
+bool scan_walk_wanted(const struct scan_ctx *ctx)
+{
+	const struct tcp_table *t = &ctx->r->socks;
+	size_t i;
+
+	if (!ctx->f->closewait_only || ctx->nqueues)
+		return true;
+	for (i = 0; i < t->count; i++)
+		if (t->socks[i].inode && (t->socks[i].age_ms == TCP_AGE_UNKNOWN ||
+					  age_filter_match(ctx->f, t->socks[i].age_ms)))
+			return true;
+	return false;
+}
+
 /* The holders to find: CLOSE_WAIT sockets with a file, and listeners with a queue. */
 int scan_map_wanted(struct scan_ctx *ctx)
 {
@@ -106,6 +126,13 @@ static int on_socket(pid_t pid, int fd, uint64_t inode, void *arg)
 		return fdtable_add_holder(ctx->r, pid, fd, sock);
 	}
 	if (inode_map_get(&ctx->seen, inode, NULL))
+		return 0;
+	/*
+	 * Only the states wanted were dumped: a socket in no table is then no
+	 * news, unless a namespace could not be read (its CLOSE_WAIT sockets
+	 * are found by asking each socket).
+	 */
+	if (ctx->f->closewait_only && !ctx->r->stats.netns_failed)
 		return 0;
 	return add_candidate(ctx, pid, fd, inode);
 }

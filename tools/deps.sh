@@ -6,7 +6,11 @@
 # servers the t_method_* integration tests run by hand (redis, nginx,
 # haproxy), and those of the packaging checks (tools/lint.sh and
 # tools/package.sh: the bash completion under bash-completion, the .deb built
-# with debhelper and checked with lintian).  `check` installs them when run
+# with debhelper and checked with lintian; tools/contrib.sh: systemd-analyze
+# verify of the units, the Kubernetes manifest read with python3-yaml).  The
+# integration tests parse the Prometheus text with python3-prometheus-client
+# (t_list_prometheus, t_watch) and run the Ansible role with ansible-core
+# (t_ansible).  `check` installs them when run
 # as root and missing, or names the exact apt-get line to run otherwise;
 # `install` installs them (idempotent).
 #
@@ -18,14 +22,16 @@
 set -u
 
 DEBS="pkg-config libunwind-dev libcapstone-dev libcmocka-dev liblzma-dev \
-iproute2 util-linux procps gdb strace jq man-db cppcheck clang"
-TOOLS="pkg-config ss ip unshare nsenter setpriv gdb strace jq man cppcheck clang"
+iproute2 util-linux procps gdb strace jq man-db cppcheck clang \
+python3-prometheus-client ansible-core"
+TOOLS="pkg-config ss ip unshare nsenter setpriv gdb strace jq man cppcheck clang \
+ansible-playbook"
 VM_DEBS="gcc-multilib busybox-static qemu-system-x86 cpio"
 VM_TOOLS="busybox qemu-system-x86_64 cpio"
 SERVER_DEBS="redis-server nginx haproxy"
 SERVER_TOOLS="redis-server redis-cli nginx haproxy"
-PKG_DEBS="bash-completion debhelper dpkg-dev lintian"
-PKG_TOOLS="dh dpkg-buildpackage dpkg-deb lintian"
+PKG_DEBS="bash-completion debhelper dpkg-dev lintian systemd python3-yaml"
+PKG_TOOLS="dh dpkg-buildpackage dpkg-deb lintian systemd-analyze"
 POLICY=/usr/sbin/policy-rc.d
 POLICY_SAVED=$POLICY.fdclose-saved
 
@@ -36,6 +42,8 @@ fi
 
 missing() {
 	pkg-config --exists libunwind-ptrace capstone cmocka 2>/dev/null || return 0
+	# Debian's python3, not whatever python3 comes first on PATH.
+	/usr/bin/python3 -c 'import prometheus_client' 2>/dev/null || return 0
 	for t in $TOOLS; do
 		# nginx and haproxy live in /usr/sbin, off a user's PATH.
 		command -v "$t" >/dev/null 2>&1 || [ -x "/usr/sbin/$t" ] || return 0
@@ -43,6 +51,7 @@ missing() {
 	if [ "${2:-}" = vm ]; then
 		[ -e /usr/lib32/libc.a ] || return 0
 		[ -e /usr/share/bash-completion/bash_completion ] || return 0
+		/usr/bin/python3 -c 'import yaml' 2>/dev/null || return 0
 	fi
 	return 1
 }

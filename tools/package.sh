@@ -5,7 +5,11 @@
 #          build/deb/, so that the work tree stays as it is.
 #   check  make check's packaging step: deb, then what the package holds
 #          (dpkg-deb -c: the binary, static; the man page; the completion;
-#          the copyright, changelog and lintian override, nothing else), then
+#          the copyright, changelog and lintian override; under
+#          /usr/share/fdclose the systemd units, not enabled (no unit in a
+#          systemd directory, no maintainer script that enables one), the
+#          Ansible role and playbook and the Kubernetes manifest, each the
+#          same as in contrib/; nothing else), then
 #          lintian (no error, no warning that is not overridden), then make
 #          install and make uninstall into a scratch DESTDIR.  Ends with one
 #          line "package: ok (N s)" or exits 1.
@@ -59,6 +63,15 @@ EXPECTED="./usr/sbin/fdclose
 ./usr/share/bash-completion/completions/fdclose
 ./usr/share/doc/fdclose/changelog.gz
 ./usr/share/doc/fdclose/copyright
+./usr/share/fdclose/ansible/fdclose.yml
+./usr/share/fdclose/ansible/inventory.example
+./usr/share/fdclose/ansible/roles/fdclose/defaults/main.yml
+./usr/share/fdclose/ansible/roles/fdclose/tasks/main.yml
+./usr/share/fdclose/ansible/roles/fdclose/templates/report.md.j2
+./usr/share/fdclose/kubernetes/fdclose-daemonset.yaml
+./usr/share/fdclose/systemd/fdclose-metrics.service
+./usr/share/fdclose/systemd/fdclose-metrics.timer
+./usr/share/fdclose/systemd/fdclose-watch.service
 ./usr/share/lintian/overrides/fdclose
 ./usr/share/man/man8/fdclose.8.gz"
 
@@ -101,6 +114,22 @@ check_contents() {
 		fail "the packaged completion is not completion/fdclose.bash"
 	zcat "$x/usr/share/man/man8/fdclose.8.gz" | cmp -s - man/fdclose.8 ||
 		fail "the packaged man page is not man/fdclose.8"
+	# contrib/ as it is, the units and the role where the man page says.
+	local f src
+	for f in $(grep '^\./usr/share/fdclose/' <<<"$EXPECTED"); do
+		case $f in
+		*/systemd/*) src=contrib/systemd/${f##*/} ;;
+		*/kubernetes/*) src=contrib/kubernetes/${f##*/} ;;
+		*/ansible/*) src=contrib/ansible/${f#./usr/share/fdclose/ansible/} ;;
+		esac
+		cmp -s "$x/$f" "$src" || fail "$f is not $src"
+		grep -qE "^-rw-r--r-- root/root .* ${f//./\.}\$" <<<"$list" || fail "$f is not -rw-r--r-- root/root"
+	done
+	# Installed, not enabled: no unit where systemd looks, no script enabling one.
+	grep -qE '\./(usr/)?lib/systemd/|\./etc/systemd/' <<<"$list" &&
+		fail "$DEB puts units where systemd finds them: $(grep -E 'systemd/' <<<"$list")"
+	dpkg-deb -e "$DEB" "$x/DEBIAN.ctl" && ! grep -qs 'deb-systemd-helper\|systemctl' "$x"/DEBIAN.ctl/* ||
+		fail "$DEB has a maintainer script that enables or starts a unit"
 	dpkg-deb -f "$DEB" Built-Using | grep -q 'glibc (= ' ||
 		fail "Built-Using does not name glibc: '$(dpkg-deb -f "$DEB" Built-Using)'"
 }

@@ -4,7 +4,8 @@
 # namespaces, so that fdclose --list and everything a test does only ever
 # see processes the test started.  A test exits 0 (pass), 77 (skip: allowed
 # only when not root), 99 (framework error) or anything else (fail); each has
-# IT_TIMEOUT seconds (default 60).  Prints one line per test, the output of
+# IT_TIMEOUT seconds (default 60), or more when its header says so in a line
+# "# it-timeout: SECONDS" (t_ansible: ansible-playbook alone starts slowly).  Prints one line per test, the output of
 # each failure, and last exactly one line:
 #   integration: N passed, N failed, N skipped
 # Exits 1 if any test failed.  IT_KEEP=1 keeps each test's scratch directory.
@@ -41,9 +42,17 @@ select_tests() {
 	done
 }
 
+# limit_of TEST: its time limit, the larger of IT_TIMEOUT and its own.
+limit_of() {
+	local own
+	own=$(sed -n 's/^# it-timeout: \([0-9][0-9]*\)$/\1/p' "$1" | head -1)
+	if [ -n "$own" ] && [ "$own" -gt "$TIMEOUT" ]; then echo "$own"; else echo "$TIMEOUT"; fi
+}
+
 # Runs one test, its output to $2; prints the exit code.
 run_one() {
-	local t=$1 out=$2 scratch=$3
+	local t=$1 out=$2 scratch=$3 limit
+	limit=$(limit_of "$t")
 	if [ "$(id -u)" = 0 ]; then
 		# The namespace's init is the bash -c, not the test: when it ends the
 		# kernel kills whatever the test left, and --kill-child ends the
@@ -54,13 +63,13 @@ run_one() {
 		# test still share it.
 		[ -e /run/fdclose.lock ] || (umask 077 && : >>/run/fdclose.lock)
 		mkdir -p "$scratch" && : >"$scratch/fdclose.lock"
-		IT_TMP=$scratch timeout -k 5 "$TIMEOUT" \
+		IT_TMP=$scratch timeout -k 5 "$limit" \
 			unshare --kill-child --pid --fork --mount-proc --net -- \
 			bash -c 'mount --bind "$IT_TMP/fdclose.lock" /run/fdclose.lock || exit 99
 				ip link set lo up || exit 99; bash "$1"; exit $?' bash "$t" \
 			>"$out" 2>&1 </dev/null
 	else
-		IT_TMP=$scratch timeout -k 5 "$TIMEOUT" bash "$t" >"$out" 2>&1 </dev/null
+		IT_TMP=$scratch timeout -k 5 "$limit" bash "$t" >"$out" 2>&1 </dev/null
 	fi
 	echo $?
 }
@@ -77,7 +86,7 @@ report() {
 		fi
 		why="skipped, but skipping is not allowed as root" ;;
 	99) why="framework error" ;;
-	124 | 137) why="timed out after ${TIMEOUT}s" ;;
+	124 | 137) why="timed out after $(limit_of "$HERE/$name.sh")s" ;;
 	*) why="exit $rc" ;;
 	esac
 	failed=$((failed + 1))

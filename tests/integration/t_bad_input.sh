@@ -130,15 +130,15 @@ assert_usage "option '--l' is ambiguous" --l
 assert_usage "option --dry-run takes no value" --dry-run=yes "$BAD" "$CW"
 assert_usage "option --timeout needs a value" "$BAD" "$CW" --timeout
 assert_usage "option -t needs a value" "$BAD" "$CW" -t
-assert_usage "--list and --all-closewait take no operands, but got '$BAD'" --all-closewait "$BAD" "$CW"
-assert_usage "--list and --all-closewait take no operands, but got '$BAD'" --list "$BAD" "$CW"
+assert_usage "--list, --all-closewait and --watch take no operands, but got '$BAD'" --all-closewait "$BAD" "$CW"
+assert_usage "--list, --all-closewait and --watch take no operands, but got '$BAD'" --list "$BAD" "$CW"
 assert_usage "--list changes nothing: --dry-run, --force and --method do not apply" --list --dry-run
 assert_usage "--list changes nothing: --dry-run, --force and --method do not apply" --list --force
 assert_usage "--list and --all-closewait exclude each other" --list --all-closewait
 assert_usage "--list and --all-closewait exclude each other" -a -l
-assert_usage "--settle and --include-dead go with --all-closewait" --settle 1s "$BAD" "$CW"
-assert_usage "--settle and --include-dead go with --all-closewait" --list --include-dead
-assert_usage "filters select sockets for --list and --all-closewait" --comm cwfix "$BAD" "$CW"
+assert_usage "--settle and --include-dead go with --all-closewait and --watch" --settle 1s "$BAD" "$CW"
+assert_usage "--settle and --include-dead go with --all-closewait and --watch" --list --include-dead
+assert_usage "filters select sockets for --list, --all-closewait and --watch" --comm cwfix "$BAD" "$CW"
 assert_usage "--verbose and --quiet exclude each other" -v -q "$BAD" "$CW"
 # An option that takes one value, given twice: the first --port was
 # silently dropped, so "--port 80 --port 443" selected only 443.

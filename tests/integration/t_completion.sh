@@ -96,6 +96,12 @@ assert_reply "fdclose -m r" replace
 assert_reply "fdclose -nm c" close
 assert_reply "fdclose --all-closewait -n --method=re" replace
 
+# ---- --format's values; --watch takes a duration, and no operands follow it
+assert_reply "fdclose --list --format " table json prometheus
+assert_reply "fdclose -l --format=p" prometheus
+assert_reply "fdclose --watch "
+assert_reply "fdclose --watch 10s --dry-r" --dry-run
+
 # ---- pids, with their names
 fx_start a --mode read --closewait 3 --live 2
 # Enough live connections that some fd numbers have two digits (start with

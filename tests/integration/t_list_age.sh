@@ -26,7 +26,7 @@ usage_error "--older-than takes a duration from 0s to 1000h, not '1y'" --list --
 usage_error "--older-than takes a duration from 0s to 1000h, not '1001h'" --list --older-than 1001h
 usage_error "--older-than takes a duration from 0s to 1000h, not '-1s'" --list --older-than -1s
 usage_error "--older-than is given twice" --list --older-than 1s --older-than 2s
-usage_error 'filters select sockets for --list and --all-closewait' --older-than 1s 1 3
+usage_error 'filters select sockets for --list, --all-closewait and --watch' --older-than 1s 1 3
 
 need_root
 need_fixtures

@@ -29,7 +29,7 @@ usage_error "'0'" --list --pid 0
 usage_error bogus --list --bogus
 usage_error port --list --port
 usage_error operands --list 123
-usage_error 'filters select sockets for --list and --all-closewait' --pid 1 1 3
+usage_error 'filters select sockets for --list, --all-closewait and --watch' --pid 1 1 3
 
 need_root
 need_fixtures

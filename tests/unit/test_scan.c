@@ -300,6 +300,44 @@ static void test_pid_filter(void **state)
 	scan_result_free(&r);
 }
 
+/*
+ * --watch without --include-dead: no dead holder, and when the filters can
+ * select no socket in the tables, no fd table is walked at all.
+ */
+static void test_closewait_only(void **state)
+{
+	struct scan_filter f;
+	struct scan_result r;
+	size_t i;
+
+	(void)state;
+	scan_filter_init(&f);
+	f.closewait_only = true;
+	r = scan_with(&f);
+	assert_true(r.count >= 6);
+	for (i = 0; i < r.count; i++)
+		assert_false(r.holders[i].dead);
+	holder_is(&r, 0, 1, 3, 1001);
+	holder_is(&r, 1, 1, 6, 1003);
+	holder_is(&r, 2, 100, 3, 1001);
+	holder_is(&r, 3, 100, 7, 1004);
+	holder_is(&r, 4, 201, 4, 2001);
+	assert_true(r.stats.procs > 0);
+	scan_result_free(&r);
+
+	f.port = 1;			/* no socket has it */
+	r = scan_with(&f);
+	assert_int_equal(r.count, 0);
+	assert_int_equal(r.stats.procs, 0);
+	scan_result_free(&r);
+
+	f.closewait_only = false;	/* the same filter walks, for the dead ones */
+	r = scan_with(&f);
+	assert_int_equal(r.count, 0);
+	assert_true(r.stats.procs > 0);
+	scan_result_free(&r);
+}
+
 static void test_port_filter(void **state)
 {
 	static const pid_t worker[] = { 100 };
@@ -892,6 +930,7 @@ int main(void)
 		cmocka_unit_test(test_everything),
 		cmocka_unit_test(test_real_probe_on_recorded_tree),
 		cmocka_unit_test(test_pid_filter),
+		cmocka_unit_test(test_closewait_only),
 		cmocka_unit_test(test_port_filter),
 		cmocka_unit_test(test_comm_filter),
 		cmocka_unit_test(test_uid_filter),
