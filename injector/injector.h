@@ -63,6 +63,8 @@ struct frozen {
 	struct frozen_thread *worker;
 	const struct arch_personality *arch;
 	uint64_t site;		/* address of a verified syscall instruction */
+	/* The worker has left the stop it was frozen at (see ARCH_INJECT_AT_ENTRY). */
+	bool worker_resumed;
 	size_t injections;
 	bool stop_after_thaw;	/* a SIGSTOP arrived mid-window: send it again */
 	/*
