@@ -15,12 +15,16 @@
  * at an interrupt stop or at the same syscall stop, so the thread's x7 is
  * never replaced by the kernel's marker.
  *
+ * SVE state beyond FPSIMD, which a syscall zeroes, is saved at the freeze
+ * stop and written back after each injection (save_fragile).
+ *
  * 32-bit (compat) tasks give a 72-byte NT_PRSTATUS: no personality here
  * matches it, and the injector refuses them.  There is no bulk loop: many
  * fds cost one injection each.  This file is plain C so that its register
  * shuffles are unit-tested on every host.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
@@ -31,6 +35,10 @@
 #include <linux/elf.h>
 
 #include "arch/arch.h"
+
+#ifndef NT_ARM_SSVE
+#define NT_ARM_SSVE 0x40b	/* linux/elf.h before 5.19 */
+#endif
 
 /* struct user_pt_regs (arch/arm64/include/uapi/asm/ptrace.h), in 64-bit words. */
 enum { A_X0 = 0, A_X8 = 8, A_SP = 31, A_PC = 32, A_PSTATE = 33, A_WORDS = 34 };
@@ -70,6 +78,89 @@ static int scno_store(pid_t tid, const struct arch_regs *r)
 	struct iovec iov = { .iov_base = &nr, .iov_len = sizeof(nr) };
 
 	return ptrace(PTRACE_SETREGSET, tid, (void *)NT_ARM_SYSTEM_CALL, &iov) ? -errno : 0;
+}
+
+/*
+ * struct user_sve_header (arch/arm64/include/uapi/asm/ptrace.h): the
+ * registers follow in SVE format when SVE_PT_REGS_SVE is set in flags,
+ * which the kernel does only while the thread's SVE state is live.
+ */
+struct sve_header {
+	uint32_t size;
+	uint32_t max_size;
+	uint16_t vl;
+	uint16_t max_vl;
+	uint16_t flags;
+	uint16_t reserved;
+};
+
+#define SVE_PT_REGS_SVE 1
+
+/*
+ * A syscall entry zeroes the SVE registers beyond their FPSIMD part, the
+ * predicates and FFR, and leaves streaming mode (arch/arm64/kernel/
+ * syscall.c, fp_user_discard).  A thread interrupted in user code may hold
+ * either state live: the one whose regset is in SVE format is kept, as a
+ * type word then the regset, and written back after each injection.
+ */
+static const unsigned int sve_regsets[] = { NT_ARM_SVE, NT_ARM_SSVE };
+
+static int sve_read(pid_t tid, unsigned int type, uint8_t **out)
+{
+	struct sve_header h = { 0 };
+	struct iovec iov = { .iov_base = &h, .iov_len = sizeof(h) };
+	uint8_t *buf;
+
+	*out = NULL;
+	/* EINVAL or ENODEV: no SVE (or no SME) on this CPU or kernel. */
+	if (ptrace(PTRACE_GETREGSET, tid, (void *)(unsigned long)type, &iov))
+		return 0;
+	if (iov.iov_len < sizeof(h) || !(h.flags & SVE_PT_REGS_SVE) || h.size < sizeof(h))
+		return 0;
+	buf = malloc(sizeof(uint32_t) + h.size);
+	if (!buf)
+		return -ENOMEM;
+	iov.iov_base = buf + sizeof(uint32_t);
+	iov.iov_len = h.size;
+	if (ptrace(PTRACE_GETREGSET, tid, (void *)(unsigned long)type, &iov)) {
+		free(buf);
+		return -errno;
+	}
+	memcpy(buf, &type, sizeof(uint32_t));
+	*out = buf;
+	return 0;
+}
+
+static int sve_save(pid_t tid, void **state)
+{
+	size_t i;
+	int ret;
+
+	*state = NULL;
+	for (i = 0; i < sizeof(sve_regsets) / sizeof(sve_regsets[0]); i++) {
+		uint8_t *buf;
+
+		ret = sve_read(tid, sve_regsets[i], &buf);
+		if (ret || buf) {
+			*state = buf;
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static int sve_restore(pid_t tid, const void *state)
+{
+	const uint8_t *buf = state;
+	struct sve_header h;
+	struct iovec iov;
+	uint32_t type;
+
+	memcpy(&type, buf, sizeof(type));
+	memcpy(&h, buf + sizeof(type), sizeof(h));
+	iov.iov_base = (void *)(buf + sizeof(type));
+	iov.iov_len = h.size;
+	return ptrace(PTRACE_SETREGSET, tid, (void *)(unsigned long)type, &iov) ? -errno : 0;
 }
 
 static uint64_t aarch64_get_pc(const struct arch_regs *r)
@@ -148,6 +239,8 @@ static const struct arch_personality aarch64_personality = {
 	.red_zone = 0,
 	.load_regsets = scno_load,
 	.store_regsets = scno_store,
+	.save_fragile = sve_save,
+	.restore_fragile = sve_restore,
 	.get_pc = aarch64_get_pc,
 	.get_sp = aarch64_get_sp,
 	.get_syscall_nr = aarch64_get_syscall_nr,

@@ -127,6 +127,16 @@ struct arch_personality {
 	 */
 	int (*load_regsets)(pid_t tid, struct arch_regs *regs);
 	int (*store_regsets)(pid_t tid, const struct arch_regs *regs);
+	/*
+	 * State beyond the register image that entering the kernel with a
+	 * syscall destroys, which a thread stopped outside a syscall may
+	 * hold (arm64: SVE and streaming-SVE registers beyond FPSIMD).
+	 * save_fragile reads it into a malloc'd *state, NULL when the thread
+	 * holds none; restore_fragile writes it back.  NULL hooks: none
+	 * exists.  0 or -errno.
+	 */
+	int (*save_fragile)(pid_t tid, void **state);
+	int (*restore_fragile)(pid_t tid, const void *state);
 	/* Returns the program counter. */
 	uint64_t (*get_pc)(const struct arch_regs *regs);
 	/* Returns the stack pointer. */

@@ -541,6 +541,8 @@ int thaw(struct frozen *fz)
 	free(fz->threads);
 	fz->threads = NULL;
 	fz->worker = NULL;
+	free(fz->worker_fragile);
+	fz->worker_fragile = NULL;
 	fz->count = fz->cap = 0;
 	return first_err;
 }

@@ -65,6 +65,8 @@ struct frozen {
 	uint64_t site;		/* address of a verified syscall instruction */
 	/* The worker has left the stop it was frozen at (see ARCH_INJECT_AT_ENTRY). */
 	bool worker_resumed;
+	/* What a syscall would destroy of the worker's state (save_fragile), or NULL. */
+	void *worker_fragile;
 	size_t injections;
 	bool stop_after_thaw;	/* a SIGSTOP arrived mid-window: send it again */
 	/*

@@ -96,6 +96,8 @@ int worker_leave(struct frozen *fz)
 	/* As thaw() puts them back: resumed from a syscall stop, it restarts its call. */
 	fz->arch->apply_restart(&home);
 	ret = regs_set(t->tid, &home);
+	if (!ret && fz->worker_fragile)
+		ret = fz->arch->restore_fragile(t->tid, fz->worker_fragile);
 	if (!ret && ptrace(PTRACE_SETSIGMASK, t->tid, (void *)sizeof(t->sigmask), &t->sigmask))
 		ret = -errno;
 	return ret;
@@ -130,6 +132,11 @@ int frozen_prepare(struct frozen *fz)
 	fz->arch = arch_personality_for(t->regs.len);
 	if (!fz->arch)
 		return -EOPNOTSUPP;
+	if (fz->arch->save_fragile) {
+		ret = fz->arch->save_fragile(t->tid, &fz->worker_fragile);
+		if (ret)
+			return ret;
+	}
 	t->regs_saved = true;
 	fz->worker = t;
 	return site_find(fz);

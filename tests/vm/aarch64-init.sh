@@ -4,7 +4,7 @@
 # tests/vm/guest.sh's; says "aarch64: N passed, N failed" and powers off.
 export PATH=/bin
 # How many cases pass when all is well; run-aarch64.sh holds the result to it.
-EXPECT=19
+EXPECT=20
 PERSONALITY=aarch64
 CWFIX=/cwfix
 . /guest.sh
@@ -31,6 +31,51 @@ if start restart --mode nanosleep --sleep-ms 3000 --slack-ms 1000 --closewait 1;
 		bad restart "fdclose did not take over restart_syscall's entry"
 	fi
 fi
+
+# SVE: a thread interrupted in user code with live SVE state (z0-z31
+# beyond their 128 bits, p0-p3), which the injected syscall's entry zeroes;
+# fdclose must put it back.  A close counts only when -v shows the thread
+# was caught in sve_hold; two more rounds must then find every register.
+sve_case() {
+	mkdir -p "$T/sve"
+	/svefix "$T/sve" >"$T/sve.log" 2>&1 &
+	i=0
+	while [ ! -s "$T/sve/ready" ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -s "$T/sve/ready" ] || { bad sve "svefix not ready: $(cat "$T/sve.log")"; return; }
+	pid=$(sed -n 's/^pid //p' "$T/sve/ready")
+	caught=""
+	for fd in $(sed -n 's/^closewait //p' "$T/sve/ready"); do
+		sleep 0.5
+		out=$(/fdclose -v --no-syslog "$pid" "$fd" 2>&1) ||
+			{ bad sve "fdclose exit $?: $out"; return; }
+		[ -e "/proc/$pid/fd/$fd" ] && { bad sve "fd $fd still open"; return; }
+		if echo "$out" | grep -q '#0 sve_hold'; then
+			caught=$fd
+			echo "$out" | sed 's/^/    [sve] /'
+			break
+		fi
+	done
+	[ -n "$caught" ] || { bad sve "no close caught the thread in sve_hold"; return; }
+	set -- $(cat "$T/sve/status")
+	first=$2
+	i=0
+	while [ "$2" -lt $((first + 2)) ] && [ $i -lt 600 ]; do
+		sleep 0.1
+		i=$((i + 1))
+		set -- $(cat "$T/sve/status")
+	done
+	if [ "$2" -lt $((first + 2)) ]; then
+		bad sve "svefix stopped at round $2: $(cat "$T/sve.log")"
+	elif [ "$4" != 0 ]; then
+		bad sve "$4 SVE register(s) changed across the injection ($*)"
+	else
+		ok sve
+	fi
+}
+sve_case
 
 vm_cases
 vm_report aarch64

@@ -121,7 +121,10 @@ vm_cases() {
 		storm=$!
 		failed_fds=""
 		for fd in $(field sig closewait); do
-			/fdclose --no-syslog "$pid" "$fd" >/dev/null 2>&1 || failed_fds="$failed_fds $fd"
+			/fdclose --no-syslog "$pid" "$fd" >"$T/sig.out" 2>&1 || {
+				failed_fds="$failed_fds $fd"
+				tail -2 "$T/sig.out" | sed "s/^/    [sig $fd] /"
+			}
 		done
 		wait "$storm"
 		reply=$(/cwctl -t 20 "$(field sig ctl)" expect-signals 5000 2>&1)

@@ -3,8 +3,9 @@
 #
 # The aarch64 personality (arch/aarch64.c) is exercised in a throwaway VM:
 # qemu-system-aarch64 -M virt under software emulation boots Debian's arm64
-# kernel with an initramfs of busybox, a static arm64 fdclose, cwfix, cwctl
-# and sigstorm, tests/vm/guest.sh and tests/vm/aarch64-init.sh as /init.
+# kernel with an initramfs of busybox, a static arm64 fdclose, cwfix, cwctl,
+# sigstorm and svefix (tests/vm/svefix.c), tests/vm/guest.sh and
+# tests/vm/aarch64-init.sh as /init.
 # Kernel, busybox and the static libraries come from an arm64 sysroot that
 # mmdebstrap extracts from the mirror this machine's apt already uses; clang
 # and lld cross-build against it.  The sysroot is kept in build/vm-aarch64
@@ -70,13 +71,16 @@ build_arm64() {
 			-o "$OBJ/$f" "$ROOT/fixtures/$f.c" -lm >>"$VM/build.log" 2>&1 ||
 			vm_die "cannot build an arm64 $f (see $VM/build.log)"
 	done
+	$cc -fuse-ld=lld -static -O2 -march=armv8.2-a+sve -Wall -Wextra -Werror -o "$OBJ/svefix" \
+		"$ROOT/tests/vm/svefix.c" >>"$VM/build.log" 2>&1 ||
+		vm_die "cannot build svefix (see $VM/build.log)"
 }
 
 build_initramfs() {
 	local r=$VM/root f
 	vm_root "$r" "$SYSROOT/bin/busybox" "$(ls -d "$SYSROOT"/lib/modules/* | head -1)" \
 		"$ROOT/tests/vm/aarch64-init.sh"
-	for f in fdclose cwfix cwctl sigstorm; do
+	for f in fdclose cwfix cwctl sigstorm svefix; do
 		cp "$OBJ/$f" "$r/$f" || vm_die "cannot copy $f"
 	done
 	vm_pack "$r" "$VM/initrd.gz"
