@@ -30,11 +30,21 @@ elapsed() {
 	awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'
 }
 
-# The mirror this machine's apt takes its own release's main from.
+# The mirror this machine's apt takes its own release's main from: as apt
+# sees it once its lists are fetched, else as its sources name it (one-line
+# "deb URL SUITE ..." or deb822 "URIs:"/"Suites:" stanzas).
 mirror() {
-	local suite
+	local suite url
 	suite=$(. /etc/os-release && echo "$VERSION_CODENAME")
-	apt-cache policy 2>/dev/null | awk -v s="$suite/main" '$3 == s { print $2; exit }'
+	url=$(apt-cache policy 2>/dev/null | awk -v s="$suite/main" '$3 == s { print $2; exit }')
+	[ -n "$url" ] || url=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
+		/etc/apt/sources.list.d/*.sources 2>/dev/null | awk -v s="$suite" '
+		$1 == "deb" { sub(/\[[^]]*\] */, ""); if ($3 == s) { print $2; exit } }
+		/^$/ { uri = ""; suites = "" }
+		$1 == "URIs:" { uri = $2 }
+		$1 == "Suites:" { for (i = 2; i <= NF; i++) if ($i == s) suites = s }
+		uri != "" && suites != "" { print uri; exit }')
+	echo "$url"
 }
 
 # The static libraries, busybox and the kernel, extracted (not installed) once.
