@@ -164,6 +164,29 @@ vm_cases() {
 		fi
 	fi
 
+	# --method=replace: each number now names one pipe (pipe2, dup3 and
+	# close injected: the stack buffer and the ABI's numbers) and the
+	# fixture is intact.
+	if start replace --mode poll --closewait 3; then
+		pid=$(field replace pid)
+		set -- $(field replace closewait)
+		out=$(/fdclose --no-syslog --method=replace "$pid" "$@" 2>&1)
+		rc=$?
+		echo "$out" | sed 's/^/    [replace] /'
+		links=$(for fd in "$@"; do readlink "/proc/$pid/fd/$fd"; done | sort -u)
+		reply=$(/cwctl -t 20 "$(field replace ctl)" status 2>&1)
+		if [ "$rc" != 0 ]; then
+			bad replace "fdclose --method=replace exit $rc"
+		elif [ "$(echo "$links" | wc -l)" != 1 ] || [ "${links#pipe:}" = "$links" ]; then
+			bad replace "replaced fds name '$links', not one pipe"
+		else
+			case $reply in
+			ok*) ok replace ;;
+			*) bad replace "fixture not intact: $reply" ;;
+			esac
+		fi
+	fi
+
 	# --all-closewait: the VM is its own machine, so every CLOSE_WAIT socket
 	# here is one of ours.
 	if start sweep --mode accept --closewait 5; then

@@ -5,7 +5,7 @@
 # off.
 export PATH=/bin
 # How many cases pass when all is well; run-i386.sh holds the result to it.
-EXPECT=18
+EXPECT=19
 PERSONALITY=i386
 CWFIX=/cwfix32
 . /guest.sh

@@ -21,7 +21,7 @@ vm_root() {
 		vm_die "$busybox is dynamically linked: a static busybox is needed"
 	cp "$busybox" "$r/bin/busybox" || vm_die "no busybox at $busybox"
 	for t in sh mount insmod ip sleep cat sed grep od head tail tr cut kill awk wc ls poweroff \
-		uname date; do
+		uname date readlink sort; do
 		ln -s busybox "$r/bin/$t"
 	done
 	for m in inet_diag tcp_diag; do
