@@ -35,22 +35,33 @@ CMOCKA_LIBS = $(shell pkg-config --libs cmocka)
 ALL_CFLAGS = $(BASE_CPPFLAGS) $(CPPFLAGS) $(PC_CFLAGS) $(WARNINGS) $(CFLAGS)
 
 # The one place the architecture is chosen: arch/$(ARCH).c implements arch/arch.h.
-LIB_SRCS := $(wildcard common/*.c proc/*.c scan/*.c injector/*.c cli/*.c) arch/$(ARCH).c
+NEUTRAL_SRCS := $(wildcard common/*.c proc/*.c scan/*.c injector/*.c cli/*.c)
+LIB_SRCS := $(NEUTRAL_SRCS) arch/$(ARCH).c
 LIB_ASMS := $(wildcard arch/$(ARCH)_*.S)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 FIXTURE_SRCS := $(wildcard fixtures/*.c)
+# Each arch's register shuffles are unit-tested (tests/unit/arch/test_ARCH.c,
+# linked with arch/ARCH.c in place of the host's) on every host that can
+# build them: the host's own arch, and every arch without assembly.
+ARCHES := $(patsubst arch/%.c,%,$(wildcard arch/*.c))
+UNIT_ARCHES := $(sort $(ARCH) $(foreach a,$(ARCHES),$(if $(wildcard arch/$(a)_*.S),,$(a))))
 
 OBJDIR := build
 LIB_OBJS := $(LIB_SRCS:%.c=$(OBJDIR)/%.o) $(LIB_ASMS:%.S=$(OBJDIR)/%.o)
-UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OBJDIR)/tests/%)
+NEUTRAL_OBJS := $(NEUTRAL_SRCS:%.c=$(OBJDIR)/%.o)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OBJDIR)/tests/%) \
+	$(UNIT_ARCHES:%=$(OBJDIR)/tests/arch_%)
 ASAN_DIR := build/asan
 ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 ASAN_OBJS := $(LIB_SRCS:%.c=$(ASAN_DIR)/%.o) $(LIB_ASMS:%.S=$(ASAN_DIR)/%.o)
-ASAN_BINS := $(UNIT_SRCS:tests/unit/%.c=$(ASAN_DIR)/tests/%)
+ASAN_NEUTRAL_OBJS := $(NEUTRAL_SRCS:%.c=$(ASAN_DIR)/%.o)
+ASAN_BINS := $(UNIT_SRCS:tests/unit/%.c=$(ASAN_DIR)/tests/%) \
+	$(UNIT_ARCHES:%=$(ASAN_DIR)/tests/arch_%)
 FIXTURE_BINS := $(FIXTURE_SRCS:fixtures/%.c=$(OBJDIR)/fixtures/%)
 
 .PHONY: all check demo bench soak deps need-deps need-vm-deps build check-run unit unit-asan \
-	integration check-i386 fixtures lint install uninstall deb package-check contrib-check clean
+	integration check-i386 check-arch fixtures lint install uninstall deb package-check \
+	contrib-check clean
 
 all: need-deps
 	@$(MAKE) --no-print-directory build
@@ -80,9 +91,12 @@ need-deps:
 need-vm-deps:
 	@bash tools/deps.sh check vm
 
-build: fdclose
+# The binary's path: a cross build (tests/vm/run-aarch64.sh) names its own.
+FDCLOSE ?= fdclose
 
-fdclose: $(OBJDIR)/fdclose.o $(LIB_OBJS)
+build: $(FDCLOSE)
+
+$(FDCLOSE): $(OBJDIR)/fdclose.o $(LIB_OBJS)
 	$(CC) $(CFLAGS) -static $(LDFLAGS) -o $@ $^ $(PC_LIBS)
 
 # Each object depends on the headers it includes, as the compiler saw them (-MMD).
@@ -103,6 +117,15 @@ $(OBJDIR)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $(filter %.c %.o,$^) $(PC_LIBS_DYN) $(CMOCKA_LIBS)
 
+$(OBJDIR)/tests/arch_%: tests/unit/arch/test_%.c $(NEUTRAL_OBJS) $(OBJDIR)/arch/%.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $(filter %.c %.o,$^) $(PC_LIBS_DYN) $(CMOCKA_LIBS)
+
+$(OBJDIR)/tests/arch_$(ARCH): $(LIB_ASMS:%.S=$(OBJDIR)/%.o)
+
+# Objects only a pattern rule names are intermediate: make would delete them.
+.SECONDARY: $(UNIT_ARCHES:%=$(OBJDIR)/arch/%.o) $(UNIT_ARCHES:%=$(ASAN_DIR)/arch/%.o)
+
 $(ASAN_DIR)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -MMD -MP -c -o $@ $<
@@ -121,6 +144,13 @@ $(OBJDIR)/fixtures/cwfix-static: fixtures/cwfix.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CPPFLAGS) $(WARNINGS) $(CFLAGS) -pthread -static -s -o $@ $< -lm
 
+$(ASAN_DIR)/tests/arch_%: tests/unit/arch/test_%.c $(ASAN_NEUTRAL_OBJS) $(ASAN_DIR)/arch/%.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -MMD -MP -o $@ $(filter %.c %.o,$^) $(PC_LIBS_DYN) \
+		$(CMOCKA_LIBS)
+
+$(ASAN_DIR)/tests/arch_$(ARCH): $(LIB_ASMS:%.S=$(ASAN_DIR)/%.o)
+
 fixtures: $(FIXTURE_BINS) $(OBJDIR)/fixtures/cwfix-static
 
 unit: $(UNIT_BINS)
@@ -136,6 +166,15 @@ check-i386: need-vm-deps
 	@$(MAKE) --no-print-directory build
 	@bash tests/vm/run-i386.sh
 
+# Every personality on a kernel of its own: arm64 (Debian's arm64 kernel
+# under qemu-system-aarch64) and i386 (Debian's amd64 kernel); both VMs run
+# even when the first fails, and the target fails when either did.
+VM_RUNS = rc=0; bash tests/vm/run-aarch64.sh || rc=1; bash tests/vm/run-i386.sh || rc=1; exit $$rc
+
+check-arch: need-vm-deps
+	@$(MAKE) --no-print-directory build
+	@$(VM_RUNS)
+
 lint:
 	@bash tools/lint.sh
 
@@ -146,7 +185,7 @@ check-run: build
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory unit-asan
 	@$(MAKE) --no-print-directory integration
-	@bash tests/vm/run-i386.sh
+	@$(VM_RUNS)
 
 install: build
 	install -D -m 0755 fdclose $(DESTDIR)$(SBINDIR)/fdclose
@@ -175,4 +214,5 @@ contrib-check: build
 clean:
 	rm -rf build fdclose
 
--include $(shell find build -name '*.d' 2>/dev/null)
+# build/vm-aarch64 holds an arm64 sysroot, whose /etc/*.d are no dependency files.
+-include $(shell find build -path build/vm-aarch64 -prune -o -name '*.d' -type f -print 2>/dev/null)

@@ -12,18 +12,48 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Big enough for the NT_PRSTATUS image of every supported personality. */
 #define ARCH_REGS_MAX 512
 #define ARCH_INSN_MAX 8
 
-/* A thread's general registers exactly as NT_PRSTATUS gives them. */
+/*
+ * A thread's general registers exactly as NT_PRSTATUS gives them, and what
+ * a personality keeps in regsets of their own (its load and store hooks).
+ */
 struct arch_regs {
 	union {
 		uint8_t bytes[ARCH_REGS_MAX];
 		uint64_t align;
 	};
 	size_t len;
+	/*
+	 * The syscall number, where the kernel keeps it out of the image
+	 * (arm64: NT_ARM_SYSTEM_CALL); -1 for none.  Unused elsewhere.
+	 */
+	int64_t scno;
+};
+
+/*
+ * How an injection begins from a thread held at an interrupt stop.
+ *
+ * AT_STOP (x86): the interrupted syscall is still in the image at the stop
+ * (orig_rax and a -ERESTART* result); the injector writes its own image
+ * there, and apply_restart() turns the saved one into what the kernel
+ * would have run next.
+ *
+ * AT_ENTRY (arm64): the kernel has already rewound the interrupted call
+ * (pc on the svc, x0 = orig_x0) and decides whether it becomes
+ * restart_syscall only once the tracer resumes the thread: at the stop the
+ * -ERESTART_RESTARTBLOCK is gone.  A thread whose pc is on the syscall
+ * instruction is therefore resumed untouched to the entry stop of the call
+ * the kernel restarts; the injection takes that call over, and the saved
+ * image, pc back on the instruction, runs that same call again at the end.
+ */
+enum arch_inject {
+	ARCH_INJECT_AT_STOP,
+	ARCH_INJECT_AT_ENTRY,
 };
 
 enum arch_sysno {
@@ -79,6 +109,8 @@ struct arch_personality {
 	int cs_arch;
 	int cs_mode;
 	unsigned int cs_syscall_id;
+	/* Every instruction starts at a multiple of this (1 on x86, 4 on arm64). */
+	unsigned int insn_align;
 	/* Syscall numbers of this ABI; -1 where the ABI has none. */
 	long sysno[SYSNO_COUNT];
 	/* The AUDIT_ARCH_* token a seccomp filter sees in seccomp_data.arch. */
@@ -86,6 +118,25 @@ struct arch_personality {
 	/* Bytes below the stack pointer that the ABI lets a function use freely. */
 	unsigned int red_zone;
 
+	enum arch_inject inject;
+
+	/*
+	 * Read and write what the personality keeps beyond NT_PRSTATUS, after
+	 * the image itself was read or before it is written; NULL where
+	 * NT_PRSTATUS is all.  0 or -errno.
+	 */
+	int (*load_regsets)(pid_t tid, struct arch_regs *regs);
+	int (*store_regsets)(pid_t tid, const struct arch_regs *regs);
+	/*
+	 * State beyond the register image that entering the kernel with a
+	 * syscall destroys, which a thread stopped outside a syscall may
+	 * hold (arm64: SVE and streaming-SVE registers beyond FPSIMD).
+	 * save_fragile reads it into a malloc'd *state, NULL when the thread
+	 * holds none; restore_fragile writes it back.  NULL hooks: none
+	 * exists.  0 or -errno.
+	 */
+	int (*save_fragile)(pid_t tid, void **state);
+	int (*restore_fragile)(pid_t tid, const void *state);
 	/* Returns the program counter. */
 	uint64_t (*get_pc)(const struct arch_regs *regs);
 	/* Returns the stack pointer. */
@@ -109,6 +160,12 @@ struct arch_personality {
 	 * restart_syscall).  Returns true when it restarted something.
 	 */
 	bool (*apply_restart)(struct arch_regs *regs);
+	/*
+	 * AT_ENTRY: makes a saved image whose pc is on the syscall
+	 * instruction run syscall nr there (the call the kernel restarts, as
+	 * seen at its entry stop), leaving its arguments as they are.
+	 */
+	void (*set_restart_nr)(struct arch_regs *regs, long nr);
 
 	/* The loop that closes many fds in one injection; NULL where there is none. */
 	const struct arch_bulk_loop *bulk;

@@ -135,6 +135,10 @@ void evidence_print(const struct frozen *fz)
 		pr_verbose("pid %d: %s thread %d was in syscall %ld at pc 0x%" PRIx64
 			   "; injecting at 0x%" PRIx64, fz->pid, fz->arch->name, w->tid, nr,
 			   fz->arch->get_pc(&w->regs), fz->site);
+	else if (fz->site == fz->arch->get_pc(&w->regs))
+		/* arm64 rewinds an interrupted syscall: its pc is back on the instruction. */
+		pr_verbose("pid %d: %s thread %d stood on a syscall instruction at pc 0x%" PRIx64
+			   "; injecting there", fz->pid, fz->arch->name, w->tid, fz->site);
 	else
 		pr_verbose("pid %d: %s thread %d was running at pc 0x%" PRIx64
 			   "; injecting at 0x%" PRIx64 " in the [vdso]", fz->pid, fz->arch->name,

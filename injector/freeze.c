@@ -152,21 +152,28 @@ int syscall_error(int64_t result)
 	return result < 0 && result >= -4095 ? (int)result : 0;
 }
 
+/* The image, then whatever its personality keeps in regsets of its own. */
 int regs_get(pid_t tid, struct arch_regs *regs)
 {
 	struct iovec iov = { .iov_base = regs->bytes, .iov_len = sizeof(regs->bytes) };
+	const struct arch_personality *arch;
 
 	if (ptrace(PTRACE_GETREGSET, tid, (void *)NT_PRSTATUS, &iov))
 		return -errno;
 	regs->len = iov.iov_len;
-	return 0;
+	regs->scno = -1;
+	arch = arch_personality_for(regs->len);
+	return arch && arch->load_regsets ? arch->load_regsets(tid, regs) : 0;
 }
 
 int regs_set(pid_t tid, const struct arch_regs *regs)
 {
 	struct iovec iov = { .iov_base = (void *)regs->bytes, .iov_len = regs->len };
+	const struct arch_personality *arch = arch_personality_for(regs->len);
 
-	return ptrace(PTRACE_SETREGSET, tid, (void *)NT_PRSTATUS, &iov) ? -errno : 0;
+	if (ptrace(PTRACE_SETREGSET, tid, (void *)NT_PRSTATUS, &iov))
+		return -errno;
+	return arch && arch->store_regsets ? arch->store_regsets(tid, regs) : 0;
 }
 
 static struct frozen_thread *find_thread(struct frozen *fz, pid_t tid)
@@ -532,6 +539,8 @@ int thaw(struct frozen *fz)
 	free(fz->threads);
 	fz->threads = NULL;
 	fz->worker = NULL;
+	free(fz->worker_fragile);
+	fz->worker_fragile = NULL;
 	fz->count = fz->cap = 0;
 	return first_err;
 }

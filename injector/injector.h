@@ -63,6 +63,10 @@ struct frozen {
 	struct frozen_thread *worker;
 	const struct arch_personality *arch;
 	uint64_t site;		/* address of a verified syscall instruction */
+	/* The worker has left the stop it was frozen at (see ARCH_INJECT_AT_ENTRY). */
+	bool worker_resumed;
+	/* What a syscall would destroy of the worker's state (save_fragile), or NULL. */
+	void *worker_fragile;
 	size_t injections;
 	/*
 	 * How long the worker had fdclose's registers or a blocked mask (what

@@ -31,7 +31,7 @@
  * Only when no thread is in an interrupt stop at all is a thread taking a
  * signal returned (frozen_prepare() then asks for another try).
  */
-static struct frozen_thread *pick_worker(struct frozen *fz)
+static struct frozen_thread *pick_worker(struct frozen *fz, size_t *foreign_len)
 {
 	struct frozen_thread *any = NULL;
 	bool event_stops = false;
@@ -48,8 +48,10 @@ static struct frozen_thread *pick_worker(struct frozen *fz)
 		if (regs_get(t->tid, &regs))
 			continue;
 		arch = arch_personality_for(regs.len);
-		if (!arch)
+		if (!arch) {
+			*foreign_len = regs.len;
 			continue;
+		}
 		t->regs = regs;
 		if (!any)
 			any = t;
@@ -95,6 +97,8 @@ int worker_leave(struct frozen *fz)
 	/* As thaw() puts them back: resumed from a syscall stop, it restarts its call. */
 	fz->arch->apply_restart(&home);
 	ret = regs_set(t->tid, &home);
+	if (!ret && fz->worker_fragile)
+		ret = fz->arch->restore_fragile(t->tid, fz->worker_fragile);
 	if (!ret && ptrace(PTRACE_SETSIGMASK, t->tid, (void *)sizeof(t->sigmask), &t->sigmask))
 		ret = -errno;
 	return ret;
@@ -102,9 +106,17 @@ int worker_leave(struct frozen *fz)
 
 int frozen_prepare(struct frozen *fz)
 {
-	struct frozen_thread *t = pick_worker(fz);
+	size_t foreign_len = 0;
+	struct frozen_thread *t = pick_worker(fz, &foreign_len);
 	int ret;
 
+	/* A 32-bit task on a 64-bit kernel this build has no personality for. */
+	if (!t && foreign_len) {
+		pr_err("pid %d: its %zu-byte register image is of no personality this build "
+		       "supports (see ARCHITECTURES in fdclose(8)); nothing injected",
+		       fz->pid, foreign_len);
+		return -EOPNOTSUPP;
+	}
 	if (!t)
 		return -ESRCH;
 	/*
@@ -121,6 +133,11 @@ int frozen_prepare(struct frozen *fz)
 	fz->arch = arch_personality_for(t->regs.len);
 	if (!fz->arch)
 		return -EOPNOTSUPP;
+	if (fz->arch->save_fragile) {
+		ret = fz->arch->save_fragile(t->tid, &fz->worker_fragile);
+		if (ret)
+			return ret;
+	}
 	t->regs_saved = true;
 	fz->worker = t;
 	return site_find(fz);
@@ -133,6 +150,7 @@ int worker_resume(struct frozen *fz, int request, int *status)
 
 	if (ptrace(request, t->tid, NULL, NULL))
 		return -errno;
+	fz->worker_resumed = true;
 	ret = wait_thread(fz, t->tid, frozen_deadline(fz), status);
 	return ret ? ret : worker_check_alive(fz, *status);
 }
@@ -255,6 +273,56 @@ void exposed_add(struct frozen *fz, long long ns)
 		fz->exposed_max_ns = ns;
 }
 
+/*
+ * ARCH_INJECT_AT_ENTRY, first injection, the worker's pc on the syscall
+ * instruction: the kernel runs the call it restarts (or restart_syscall)
+ * once resumed.  Its entry stop becomes ours, and the saved image, pc
+ * still on the instruction, is told to run that same call at the end.
+ */
+static bool takes_over_restart(const struct frozen *fz)
+{
+	const struct frozen_thread *t = fz->worker;
+
+	return fz->arch->inject == ARCH_INJECT_AT_ENTRY && !fz->worker_resumed &&
+	       fz->site == fz->arch->get_pc(&t->regs);
+}
+
+static int take_over_restart(struct frozen *fz, long nr, const uint64_t args[6])
+{
+	struct frozen_thread *t = fz->worker;
+	struct arch_regs regs;
+	long restarted;
+	int ret = run_to_syscall_stop(fz);
+
+	if (!ret)
+		ret = regs_get(t->tid, &regs);
+	if (ret)
+		return ret;
+	restarted = fz->arch->get_syscall_nr(&regs);
+	if (restarted < 0)
+		return -EPROTO;
+	pr_verbose("pid %d: thread %d restarts syscall %ld; injecting at its entry", fz->pid,
+		   t->tid, restarted);
+	fz->arch->set_restart_nr(&t->regs, restarted);
+	/* An image read at this stop, written back at this stop: x7 is the kernel's here. */
+	fz->arch->set_syscall(&regs, fz->arch->get_pc(&regs), nr, args);
+	return regs_set(t->tid, &regs);
+}
+
+/* Brings the worker to the entry stop of syscall nr(args), run at the site. */
+static int enter_injected(struct frozen *fz, long nr, const uint64_t args[6])
+{
+	struct arch_regs regs;
+	int ret;
+
+	if (takes_over_restart(fz))
+		return take_over_restart(fz, nr, args);
+	regs = fz->worker->regs;
+	fz->arch->set_syscall(&regs, fz->site, nr, args);
+	ret = regs_set(fz->worker->tid, &regs);
+	return ret ? ret : run_to_syscall_stop(fz);
+}
+
 int rsyscall(struct frozen *fz, enum arch_sysno sys, const uint64_t args[6],
 	     int64_t *result)
 {
@@ -274,14 +342,10 @@ int rsyscall(struct frozen *fz, enum arch_sysno sys, const uint64_t args[6],
 	ret = rsyscall_allowed(fz, sys, args);
 	if (ret)
 		return ret;
-	regs = fz->worker->regs;
-	fz->arch->set_syscall(&regs, fz->site, nr, args);
 	t0 = clock_now_ns();
 	ret = worker_enter(fz);
 	if (!ret)
-		ret = regs_set(fz->worker->tid, &regs);
-	if (!ret)
-		ret = run_to_syscall_stop(fz);		/* entry */
+		ret = enter_injected(fz, nr, args);
 	if (!ret)
 		ret = run_to_syscall_stop(fz);		/* exit */
 	if (!ret)

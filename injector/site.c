@@ -215,9 +215,11 @@ long site_scan_code(const struct arch_personality *arch, const uint8_t *img, siz
 		uint64_t at = off;
 
 		if (!cs_disasm_iter(handle, &p, &left, &at, insn)) {
-			/* Data or padding capstone cannot decode: step over one byte. */
-			off++;
-			size--;
+			/* Data or padding capstone cannot decode: step to the next boundary. */
+			size_t step = arch->insn_align < size ? arch->insn_align : size;
+
+			off += step;
+			size -= step;
 			continue;
 		}
 		if (insn->id == arch->cs_syscall_id &&

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # deps.sh check|install [vm]: the Debian packages fdclose needs to build, test
-# and benchmark; with "vm", also those only make check and make check-i386
-# need: the i386 test VM's (tests/vm/run-i386.sh: a 32-bit libc for the
-# fixture, a static busybox for the VM's userland, qemu, cpio) and the real
+# and benchmark; with "vm", also those only make check, make check-arch and
+# make check-i386 need: the i386 test VM's (tests/vm/run-i386.sh: a 32-bit
+# libc for the fixture, a static busybox for the VM's userland, qemu, cpio),
+# the arm64 test VM's (tests/vm/run-aarch64.sh: qemu-system-aarch64,
+# mmdebstrap for an arm64 sysroot, lld to link against it) and the real
 # servers the t_method_* integration tests run by hand (redis, nginx,
 # haproxy), and those of the packaging checks (tools/lint.sh and
 # tools/package.sh: the bash completion under bash-completion, the .deb built
@@ -26,8 +28,8 @@ iproute2 util-linux procps gdb strace jq man-db cppcheck clang \
 python3-prometheus-client ansible-core"
 TOOLS="pkg-config ss ip unshare nsenter setpriv gdb strace jq man cppcheck clang \
 ansible-playbook"
-VM_DEBS="gcc-multilib busybox-static qemu-system-x86 cpio"
-VM_TOOLS="busybox qemu-system-x86_64 cpio"
+VM_DEBS="gcc-multilib busybox-static qemu-system-x86 qemu-system-arm mmdebstrap lld cpio"
+VM_TOOLS="busybox qemu-system-x86_64 qemu-system-aarch64 mmdebstrap ld.lld cpio"
 SERVER_DEBS="redis-server nginx haproxy"
 SERVER_TOOLS="redis-server redis-cli nginx haproxy"
 PKG_DEBS="bash-completion debhelper dpkg-dev lintian systemd python3-yaml"

@@ -21,7 +21,7 @@ CFLAGS_LINT="-I. -D_GNU_SOURCE $(pkg-config --cflags capstone libunwind-ptrace) 
 if command -v cppcheck >/dev/null; then
 	cppcheck -q --enable=warning,performance,portability --error-exitcode=1 \
 		--inline-suppr -I. -D_GNU_SOURCE --suppress=missingIncludeSystem \
-		$SRCS tests/unit/*.c || fail "cppcheck found problems"
+		$SRCS tests/unit/*.c tests/unit/arch/*.c || fail "cppcheck found problems"
 else
 	fail "cppcheck is missing (make deps installs it)"
 fi

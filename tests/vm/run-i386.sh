@@ -16,11 +16,13 @@ set -u -o pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 VM=$ROOT/build/vm
-TIMEOUT=${VM_TIMEOUT:-600}
+
+VM_NAME=i386
+# shellcheck source=tests/vm/lib.sh
+. "$ROOT/tests/vm/lib.sh"
 
 die() {
-	printf 'vm-i386: %s\n' "$*" >&2
-	exit 2
+	vm_die "$@"
 }
 
 # The newest linux-image-*-amd64 that linux-image-amd64 depends on.
@@ -44,18 +46,9 @@ fetch_kernel() {
 }
 
 build_initramfs() {
-	local r=$VM/root t
-	rm -rf "$r"
-	mkdir -p "$r"/{bin,lib,proc,sys,dev,tmp}
-	# The VM has no libc of its own: a dynamic busybox could not even start.
-	readelf -l /bin/busybox 2>/dev/null | grep -q 'Requesting program interpreter' &&
-		die "/bin/busybox is dynamically linked: install busybox-static"
-	cp /bin/busybox "$r/bin/busybox" || die "busybox-static is not installed"
-	for t in sh mount insmod ip sleep cat sed grep od head tail tr cut kill awk wc ls poweroff uname; do
-		ln -s busybox "$r/bin/$t"
-	done
-	cp "$VM"/kernel/lib/modules/*/kernel/net/ipv4/{inet_diag,tcp_diag}.ko "$r/lib/" ||
-		die "the kernel package has no inet_diag/tcp_diag modules"
+	local r=$VM/root
+	vm_root "$r" /bin/busybox "$(ls -d "$VM"/kernel/lib/modules/* | head -1)" \
+		"$ROOT/tests/vm/i386-init.sh"
 	cp "$ROOT/fdclose" "$r/fdclose" || die "cannot copy fdclose"
 	gcc -m32 -static -O2 -D_GNU_SOURCE -I"$ROOT" -o "$r/cwfix32" "$ROOT/fixtures/cwfix.c" ||
 		die "cannot build a 32-bit cwfix (gcc-multilib)"
@@ -63,23 +56,13 @@ build_initramfs() {
 		die "cannot build a static cwctl"
 	gcc -static -O2 -D_GNU_SOURCE -I"$ROOT" -o "$r/sigstorm" "$ROOT/fixtures/sigstorm.c" ||
 		die "cannot build a static sigstorm"
-	install -m 755 "$ROOT/tests/vm/i386-init.sh" "$r/init"
-	(cd "$r" && find . | cpio -o -H newc --quiet | gzip -1) >"$VM/initrd.gz" ||
-		die "cannot pack the initramfs"
+	vm_pack "$r" "$VM/initrd.gz"
 }
 
 boot() {
-	local kernel
-	kernel=$(ls "$VM"/kernel/boot/vmlinuz-* | head -1)
-	timeout "$TIMEOUT" qemu-system-x86_64 -machine accel=tcg -cpu max -smp 2 -m 512 \
-		-nographic -no-reboot -kernel "$kernel" -initrd "$VM/initrd.gz" \
-		-append "console=ttyS0 panic=-1 quiet rdinit=/init" </dev/null 2>&1 |
-		tr -d '\r' | tee "$VM/console.log"
-	case ${PIPESTATUS[0]} in
-	0) ;;
-	124) die "the VM did not power off within $TIMEOUT s (see $VM/console.log)" ;;
-	*) die "qemu failed (see $VM/console.log)" ;;
-	esac
+	vm_boot "$VM/console.log" qemu-system-x86_64 -machine accel=tcg -cpu max -smp 2 -m 512 \
+		-nographic -no-reboot -kernel "$(ls "$VM"/kernel/boot/vmlinuz-* | head -1)" \
+		-initrd "$VM/initrd.gz" -append "console=ttyS0 panic=-1 quiet rdinit=/init"
 }
 
 if [ "$(id -u)" != 0 ]; then
@@ -91,12 +74,4 @@ mkdir -p "$VM" || die "cannot create $VM"
 fetch_kernel
 build_initramfs
 boot
-line=$(grep -a '^i386: [0-9]* passed, [0-9]* failed' "$VM/console.log" | tail -1)
-[ -n "$line" ] || die "the VM did not report (see $VM/console.log)"
-# As many passes as the script has cases: one that never ran is no pass.
-want=$(grep -ac '^PASS \|^FAIL ' "$VM/console.log")
-expect=$(sed -n 's/^EXPECT=//p' "$ROOT/tests/vm/i386-init.sh")
-case $line in
-"i386: $expect passed, 0 failed") exit 0 ;;
-*) echo "vm-i386: expected $expect passes and no failure ($want cases reported)" >&2; exit 1 ;;
-esac
+vm_verdict "$VM/console.log" "$ROOT/tests/vm/i386-init.sh"

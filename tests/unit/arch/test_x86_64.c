@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The arch personalities on plain register images: no process involved. */
+/* x86_64 and i386 personalities on plain register images: no process involved. */
 #include <elf.h>
 #include <errno.h>
 #include <setjmp.h>
