@@ -18,6 +18,7 @@ void diag_set_progname(const char *name)
 }
 
 /* Format one whole line and hand it to the kernel in one write. */
+__attribute__((format(printf, 3, 0)))
 static void emit(const char *tag, int err, const char *fmt, va_list ap)
 {
 	char line[1024];

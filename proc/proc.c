@@ -44,6 +44,7 @@ bool proc_root_is_recorded(void)
 }
 
 /* Formats the relative path; returns 0, or -ENAMETOOLONG. */
+__attribute__((format(printf, 3, 0)))
 static int format_path(char *path, size_t size, const char *fmt, va_list ap)
 {
 	int n = vsnprintf(path, size, fmt, ap);
@@ -53,6 +54,7 @@ static int format_path(char *path, size_t size, const char *fmt, va_list ap)
 	return 0;
 }
 
+__attribute__((format(printf, 2, 0)))
 static int vopen(int flags, const char *fmt, va_list ap)
 {
 	char path[256];
@@ -126,6 +128,7 @@ DIR *proc_opendir(const char *fmt, ...)
 }
 
 /* The root fd and the formatted relative path, for a call that fills buf; 0 or -errno. */
+__attribute__((format(printf, 5, 0)))
 static int prepare_path(int *root, char *path, size_t path_size, size_t buf_size,
 			const char *fmt, va_list ap)
 {

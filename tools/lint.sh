@@ -16,7 +16,7 @@ fail() { echo "lint: $*" >&2; failed=1; }
 SRCS=$(ls fdclose.c common/*.c proc/*.c scan/*.c injector/*.c cli/*.c arch/*.c fixtures/*.c)
 CFLAGS_LINT="-I. -D_GNU_SOURCE $(pkg-config --cflags capstone libunwind-ptrace) \
 -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wformat=2 -Wshadow \
--Wpointer-arith -Wvla -Wno-format-nonliteral"
+-Wpointer-arith -Wvla"
 
 if command -v cppcheck >/dev/null; then
 	cppcheck -q --enable=warning,performance,portability --error-exitcode=1 \

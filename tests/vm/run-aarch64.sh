@@ -65,14 +65,13 @@ fetch_sysroot() {
 		vm_die "cannot move the sysroot into place"
 }
 
-# fdclose through the Makefile, with arm64 objects of its own.  clang's
-# -Wformat-nonliteral also flags a va_list handed on, which gcc accepts.
+# fdclose through the Makefile, with arm64 objects of its own.
 build_arm64() {
 	local cc="clang --target=aarch64-linux-gnu --sysroot=$SYSROOT" f
 	local pc_env=(PKG_CONFIG_SYSROOT_DIR="$SYSROOT"
 		PKG_CONFIG_LIBDIR="$SYSROOT/usr/lib/aarch64-linux-gnu/pkgconfig:$SYSROOT/usr/share/pkgconfig")
 	env "${pc_env[@]}" make -C "$ROOT" --no-print-directory -s ARCH=aarch64 OBJDIR=build/aarch64 \
-		FDCLOSE=build/aarch64/fdclose CC="$cc" CFLAGS="-O2 -g -Wno-format-nonliteral" \
+		FDCLOSE=build/aarch64/fdclose CC="$cc" CFLAGS="-O2 -g" \
 		LDFLAGS=-fuse-ld=lld \
 		PC_CFLAGS="$(env "${pc_env[@]}" pkg-config --cflags libunwind-ptrace capstone)" \
 		build >"$VM/build.log" 2>&1 || vm_die "cannot build an arm64 fdclose (see $VM/build.log)"
