@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/output.h"
@@ -185,24 +187,23 @@ static const char *number_hint(int err)
 	return err == -EDOM ? " (a leading 0: octal or decimal?)" : "";
 }
 
+/* The list grows from opt->filter.pids, which only this function allocates. */
 static void add_pid_filter(struct options *opt, const char *arg)
 {
-	static pid_t *pids;
-	static size_t n;
+	size_t n = opt->filter.npids;
 	pid_t pid, *bigger;
 	int ret = parse_pid(arg, &pid);
 
 	if (ret)
 		usage_error("--pid takes a process id, not '%s'%s", shown(arg), number_hint(ret));
-	bigger = realloc(pids, (n + 1) * sizeof(*pids));
+	bigger = realloc((pid_t *)opt->filter.pids, (n + 1) * sizeof(*bigger));
 	if (!bigger) {
 		pr_errno(ENOMEM, "reading --pid");
 		exit(EXIT_FAILED);
 	}
-	pids = bigger;
-	pids[n++] = pid;
-	opt->filter.pids = pids;
-	opt->filter.npids = n;
+	bigger[n] = pid;
+	opt->filter.pids = bigger;
+	opt->filter.npids = n + 1;
 }
 
 /* A duration option within [min_us, max_us]; the range is said in words on error. */
@@ -274,8 +275,15 @@ static void parse_method(struct options *opt, const char *arg)
 	opt->method = m;
 }
 
+/* What parse_args() has seen so far. */
+struct parse_state {
+	enum command cmd;
+	int ncmds;		/* different commands given */
+	unsigned int once;	/* bits of check_once()'s options given */
+};
+
 /* An option that takes one value, given twice: which one was meant? */
-static void check_once(int c)
+static void check_once(struct parse_state *ps, int c)
 {
 	static const struct {
 		int c;
@@ -285,31 +293,30 @@ static void check_once(int c)
 		{ 'P', "--port" }, { OPT_LOCAL, "--local" }, { OPT_REMOTE, "--remote" },
 		{ OPT_COMM, "--comm" }, { OPT_UID, "--uid" }, { OPT_OLDER_THAN, "--older-than" },
 	};
-	static unsigned int seen;
 	size_t i;
 
 	for (i = 0; i < sizeof(once) / sizeof(once[0]); i++) {
 		if (once[i].c != c)
 			continue;
-		if (seen & 1U << i)
+		if (ps->once & 1U << i)
 			usage_error("%s is given twice; it takes one value (only --pid "
 				    "may be repeated)", once[i].name);
-		seen |= 1U << i;
+		ps->once |= 1U << i;
 	}
 }
 
-static void parse_option(struct options *opt, int c, enum command *cmd, int *ncmds)
+static void parse_option(struct options *opt, int c, struct parse_state *ps)
 {
-	check_once(c);
+	check_once(ps, c);
 	switch (c) {
 	case 'a':
 	case 'l':
 		/* Repeating the same one is harmless; two different ones are not. */
-		if (*ncmds && *cmd != (c == 'a' ? CMD_SWEEP : CMD_LIST))
-			(*ncmds)++;
-		*cmd = c == 'a' ? CMD_SWEEP : CMD_LIST;
-		if (!*ncmds)
-			*ncmds = 1;
+		if (ps->ncmds && ps->cmd != (c == 'a' ? CMD_SWEEP : CMD_LIST))
+			ps->ncmds++;
+		ps->cmd = c == 'a' ? CMD_SWEEP : CMD_LIST;
+		if (!ps->ncmds)
+			ps->ncmds = 1;
 		break;
 	case 'n': opt->dry_run = true; break;
 	case 'f': opt->force = true; break;
@@ -395,8 +402,8 @@ static void check_combinations(const struct options *opt, int argc, char **argv)
 
 static void parse_args(struct options *opt, int argc, char **argv)
 {
-	enum command cmd = CMD_CLOSE;
-	int c, ncmds = 0, prev_optind = optind;
+	struct parse_state ps = { .cmd = CMD_CLOSE };
+	int c, prev_optind = optind;
 
 	scan_filter_init(&opt->filter);
 	opt->timeout_ms = DEFAULT_TIMEOUT_MS;
@@ -405,16 +412,16 @@ static void parse_args(struct options *opt, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":alnfjm:p:P:t:vqhV", long_options, NULL)) != -1) {
 		if (c == '?' || c == ':')
 			bad_option(c, argv, prev_optind);
-		parse_option(opt, c, &cmd, &ncmds);
+		parse_option(opt, c, &ps);
 		prev_optind = optind;
 	}
-	if (ncmds > 1)
+	if (ps.ncmds > 1)
 		usage_error("%s", "--list and --all-closewait exclude each other");
 	if (diag_verbose && diag_quiet)
 		usage_error("%s", "--verbose and --quiet exclude each other");
-	opt->cmd = cmd;
+	opt->cmd = ps.cmd;
 	check_combinations(opt, argc, argv);
-	if (cmd == CMD_CLOSE)
+	if (ps.cmd == CMD_CLOSE)
 		parse_close_operands(opt, argc - optind, argv + optind);
 	if (opt->cmd == CMD_BACKTRACE && (opt->dry_run || opt->force || opt->method))
 		usage_error("%s", "--backtrace PID alone changes nothing: --dry-run, --force and "
@@ -425,7 +432,35 @@ static void parse_args(struct options *opt, int argc, char **argv)
 	 * a freed number to a new client while it still holds the old one's state.
 	 */
 	if (!opt->method)
-		opt->method = cmd == CMD_SWEEP ? &method_shutdown : &method_close;
+		opt->method = ps.cmd == CMD_SWEEP ? &method_shutdown : &method_close;
+}
+
+/*
+ * fdclose stops, reads and changes other processes with the rights of
+ * whoever runs it.  Installed setuid, setgid or with file capabilities it
+ * would lend those rights to every user, who also controls its environment
+ * (FDCLOSE_PROC_ROOT) and arguments: it runs as root or as the targets'
+ * owner, never in between.  0, or -EPERM after saying why.
+ */
+static int refuse_elevated(void)
+{
+	uid_t ruid = getuid(), euid = geteuid();
+	gid_t rgid = getgid(), egid = getegid();
+
+	if (ruid != euid || rgid != egid) {
+		pr_err("refusing to run setuid or setgid (real uid %u, effective uid %u, "
+		       "real gid %u, effective gid %u): run fdclose as root or as the owner "
+		       "of the processes, and remove the set-id bit (chmod u-s,g-s)",
+		       (unsigned int)ruid, (unsigned int)euid, (unsigned int)rgid,
+		       (unsigned int)egid);
+		return -EPERM;
+	}
+	if (getauxval(AT_SECURE)) {
+		pr_err("refusing to run with privileges the caller does not have (file "
+		       "capabilities): run fdclose as root, and remove them (setcap -r)");
+		return -EPERM;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -433,6 +468,8 @@ int main(int argc, char **argv)
 	struct options opt = { 0 };
 
 	diag_set_progname(argv[0]);
+	if (refuse_elevated())
+		return EXIT_FAILED;
 	parse_args(&opt, argc, argv);
 	if (opt.cmd != CMD_LIST && opt.cmd != CMD_BACKTRACE && !opt.dry_run &&
 	    run_lock_take(opt.cmd == CMD_SWEEP))

@@ -222,27 +222,21 @@ static int add_thread(struct frozen *fz, pid_t tid)
  */
 static bool thread_is_exiting(pid_t pid, pid_t tid)
 {
-	char buf[512], *paren;
-	unsigned long flags;
-	int fd = proc_open(0, "%d/task/%d/stat", pid, tid);
-	ssize_t n;
+	struct proc_stat_info st;
+	size_t len;
+	char *buf;
+	int ret;
 
-	if (fd < 0)
-		return fd == -ENOENT;	/* gone already */
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
+	ret = proc_read_all(&buf, &len, "%d/task/%d/stat", pid, tid);
+	if (ret)
+		return ret == -ENOENT;	/* gone already */
+	ret = proc_parse_stat(buf, &st);
+	free(buf);
+	if (ret)
 		return false;
-	buf[n] = '\0';
-	paren = strrchr(buf, ')');
-	if (!paren || !paren[1] || !paren[2])
-		return false;
-	if (paren[2] == 'Z' || paren[2] == 'X')
+	if (st.state == 'Z' || st.state == 'X')
 		return true;
-	/* state ppid pgrp session tty_nr tpgid flags */
-	if (sscanf(paren + 2, "%*c %*d %*d %*d %*d %*d %lu", &flags) != 1)
-		return false;
-	return flags & TASK_FLAG_EXITING;
+	return st.flags & TASK_FLAG_EXITING;
 }
 
 /*

@@ -49,24 +49,11 @@ static void copy_comm(char *comm, const char *v)
 	comm[n] = '\0';
 }
 
-/* flags is the 9th field of stat, the 6th after the ")" that ends comm. */
 static bool is_kthread(pid_t pid)
 {
-	unsigned long flags = 0;
-	char *stat, *p;
-	size_t len;
-	int i;
+	struct proc_stat_info st;
 
-	if (proc_read_all(&stat, &len, "%d/stat", pid))
-		return false;
-	p = strrchr(stat, ')');
-	for (i = 0; p && i < 7; i++) {
-		p = strchr(p + 1, ' ');
-	}
-	if (p)
-		flags = strtoul(p + 1, NULL, 10);
-	free(stat);
-	return flags & PF_KTHREAD;
+	return !proc_read_stat(pid, &st) && (st.flags & PF_KTHREAD);
 }
 
 /* A live thread of a process whose main thread is a zombie, or 0. */
@@ -80,13 +67,13 @@ static pid_t live_thread(pid_t pid)
 		return 0;
 	while (!found && (de = readdir(dir))) {
 		pid_t tid = proc_parse_pid(de->d_name);
-		char *stat, *paren;
+		struct proc_stat_info st;
+		char *stat;
 		size_t len;
 
 		if (!tid || tid == pid || proc_read_all(&stat, &len, "%d/task/%d/stat", pid, tid))
 			continue;
-		paren = strrchr(stat, ')');
-		if (paren && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X')
+		if (!proc_parse_stat(stat, &st) && st.state != 'Z' && st.state != 'X')
 			found = tid;
 		free(stat);
 	}
@@ -94,22 +81,13 @@ static pid_t live_thread(pid_t pid)
 	return found;
 }
 
-int target_inspect(pid_t pid, struct target_info *ti)
+int target_parse_status(const char *status, pid_t pid, struct target_info *ti,
+			bool *kthread_known)
 {
 	const char *state;
-	char *status;
-	size_t len;
-	int ret;
 
-	memset(ti, 0, sizeof(*ti));
-	ti->pid = pid;
-	ret = proc_read_all(&status, &len, "%d/status", pid);
-	if (ret)
-		return ret == -ENOENT ? -ESRCH : ret;
-	if (status_long(status, "Tgid", pid) != pid) {
-		free(status);
+	if (status_long(status, "Tgid", pid) != pid)
 		return -ESRCH;	/* a thread id, not a process */
-	}
 	copy_comm(ti->comm, proc_status_field(status, "Name"));
 	state = proc_status_field(status, "State");
 	ti->state = state ? *state : '?';
@@ -119,9 +97,29 @@ int target_inspect(pid_t pid, struct target_info *ti)
 	ti->threads = (unsigned int)status_long(status, "Threads", 1);
 	ti->ns_init = pid == 1 || is_last_nspid_one(proc_status_field(status, "NSpid"));
 	/* Linux 6.x says "Kthread:" in status; older kernels need stat's flags. */
-	ti->kthread = proc_status_field(status, "Kthread") ? status_long(status, "Kthread", 0) == 1
-						      : is_kthread(pid);
+	*kthread_known = proc_status_field(status, "Kthread") != NULL;
+	ti->kthread = *kthread_known && status_long(status, "Kthread", 0) == 1;
+	return 0;
+}
+
+int target_inspect(pid_t pid, struct target_info *ti)
+{
+	bool kthread_known;
+	char *status;
+	size_t len;
+	int ret;
+
+	memset(ti, 0, sizeof(*ti));
+	ti->pid = pid;
+	ret = proc_read_all(&status, &len, "%d/status", pid);
+	if (ret)
+		return ret == -ENOENT ? -ESRCH : ret;
+	ret = target_parse_status(status, pid, ti, &kthread_known);
 	free(status);
+	if (ret)
+		return ret;
+	if (!kthread_known)
+		ti->kthread = is_kthread(pid);
 	ti->fd_task = pid;
 	if (ti->state == 'Z' && ti->threads > 1) {
 		pid_t tid = live_thread(pid);

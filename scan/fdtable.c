@@ -317,7 +317,7 @@ static const char *after_line_key(const char *text, const char *key)
  * (fs/proc/base.c proc_pid_limits(): the soft limit is a %-20lu or
  * "unlimited", padded).
  */
-static int parse_nofile(const char *text, uint64_t *soft)
+int proc_parse_nofile(const char *text, uint64_t *soft)
 {
 	const char *p = after_line_key(text, "Max open files ");
 	uint64_t v;
@@ -346,7 +346,7 @@ int proc_nofile_limit(pid_t pid, uint64_t *soft)
 	ret = proc_read_all(&text, &len, "%d/limits", (int)pid);
 	if (ret)
 		return ret;
-	ret = parse_nofile(text, soft);
+	ret = proc_parse_nofile(text, soft);
 	free(text);
 	return ret;
 }

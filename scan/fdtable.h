@@ -55,6 +55,8 @@ int proc_count_fds(pid_t pid, size_t *count);
  * (0 when unlimited), or -errno (-EINVAL when the file does not say).
  */
 int proc_nofile_limit(pid_t pid, uint64_t *soft);
+/* The same from a limits text; 0 or -EINVAL. */
+int proc_parse_nofile(const char *text, uint64_t *soft);
 /* pid's name from /proc/PID/comm, NUL-terminated, cut to COMM_LEN; 0 or -errno. */
 int proc_read_comm(pid_t pid, char comm[COMM_LEN]);
 

@@ -295,3 +295,65 @@ const char *proc_status_field(const char *status, const char *name)
 	}
 	return NULL;
 }
+
+/* A decimal field, maybe negative, then a space or the end; NULL if malformed. */
+static const char *take_stat_field(const char *p, unsigned long long *v)
+{
+	const char *start;
+
+	*v = 0;
+	if (*p == '-')
+		p++;
+	for (start = p; *p >= '0' && *p <= '9'; p++) {
+		unsigned long long d = (unsigned long long)(*p - '0');
+
+		if (*v > (ULLONG_MAX - d) / 10)
+			return NULL;
+		*v = *v * 10 + d;
+	}
+	if (p == start || (*p != ' ' && *p != '\n' && *p != '\0'))
+		return NULL;
+	return p;
+}
+
+/*
+ * "pid (comm) state ppid pgrp session tty_nr tpgid flags ... starttime ..."
+ * (fs/proc/array.c do_task_stat()); fields 4 to 22 are numbers.
+ */
+int proc_parse_stat(const char *text, struct proc_stat_info *st)
+{
+	const char *p = strrchr(text, ')');
+	unsigned long long v;
+	int field;
+
+	if (!p || p[1] != ' ' || !p[2] || p[3] != ' ')
+		return -EINVAL;
+	st->state = p[2];
+	p += 3;
+	for (field = 4; field <= 22; field++) {
+		if (*p != ' ')
+			return -EINVAL;
+		p = take_stat_field(p + 1, &v);
+		if (!p)
+			return -EINVAL;
+		if (field == 9)
+			st->flags = (unsigned long)v;
+		else if (field == 22)
+			st->start_time = v;
+	}
+	return 0;
+}
+
+int proc_read_stat(pid_t pid, struct proc_stat_info *st)
+{
+	size_t len;
+	char *text;
+	int ret;
+
+	ret = proc_read_all(&text, &len, "%d/stat", (int)pid);
+	if (ret)
+		return ret;
+	ret = proc_parse_stat(text, st);
+	free(text);
+	return ret;
+}

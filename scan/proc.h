@@ -51,6 +51,21 @@ pid_t proc_parse_pid(const char *name);
  * (it runs to the end of the line), or NULL when there is none.
  */
 const char *proc_status_field(const char *status, const char *name);
+/* What fdclose reads of a /proc/PID/stat (or task/TID/stat) text. */
+struct proc_stat_info {
+	char state;			/* R, S, D, T, t, Z, X, ... */
+	unsigned long flags;		/* PF_* */
+	/* Clock ticks after boot: with the pid, the identity of a process. */
+	unsigned long long start_time;
+};
+/*
+ * Parses the fields up to starttime (the 22nd) of a stat text.  comm may
+ * hold anything, spaces and ')' included, so the last ')' ends it.
+ * 0, or -EINVAL when the text is not such a line.
+ */
+int proc_parse_stat(const char *text, struct proc_stat_info *st);
+/* Reads and parses /proc/PID/stat; 0 or -errno (-ENOENT: gone). */
+int proc_read_stat(pid_t pid, struct proc_stat_info *st);
 /* True when pid runs fdclose: named so, or running the very binary we run. */
 bool proc_is_fdclose(pid_t pid);
 

@@ -112,7 +112,7 @@ static int lookup(struct sockdiag *d)
 			},
 		},
 	};
-	char buf[8192];
+	char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
 	const struct nlmsghdr *h = (const void *)buf;
 	const struct inet_diag_msg *m;
 	ssize_t n;
@@ -129,6 +129,8 @@ static int lookup(struct sockdiag *d)
 	if (h->nlmsg_type == NLMSG_ERROR) {
 		const struct nlmsgerr *e = NLMSG_DATA(h);
 
+		if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
+			return -EPROTO;
 		/* A stale cookie means the 4-tuple now belongs to another socket. */
 		return e->error == -ESTALE ? -ENOENT : e->error;
 	}
@@ -322,35 +324,49 @@ int sockdiag_msg_sock(const struct nlmsghdr *h, uint64_t netns, struct tcp_sock 
 	return 0;
 }
 
+int sockdiag_parse_dump(const void *buf, size_t len, uint64_t netns, struct tcp_table *t)
+{
+	const struct nlmsghdr *h;
+
+	for (h = buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+		struct tcp_sock s;
+		int ret;
+
+		if (h->nlmsg_type == NLMSG_DONE)
+			return 1;
+		if (h->nlmsg_type == NLMSG_ERROR) {
+			const struct nlmsgerr *e = NLMSG_DATA(h);
+
+			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)) || e->error >= 0)
+				return -EPROTO;
+			return e->error;
+		}
+		ret = sockdiag_msg_sock(h, netns, &s);
+		if (!ret)
+			ret = tcp_table_append(t, &s);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 /* Reads one dump's replies until NLMSG_DONE; 0 or -errno. */
 static int read_dump(int nl, struct tcp_table *t, uint64_t netns)
 {
-	char buf[32768];
+	/* Aligned as the netlink headers in it are. */
+	char buf[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
 
 	for (;;) {
 		ssize_t n = recv(nl, buf, sizeof(buf), 0);
-		const struct nlmsghdr *h;
-		size_t left;
+		int ret;
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -errno;
-		left = (size_t)n;
-		for (h = (const void *)buf; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
-			struct tcp_sock s;
-			int ret;
-
-			if (h->nlmsg_type == NLMSG_DONE)
-				return 0;
-			if (h->nlmsg_type == NLMSG_ERROR)
-				return ((const struct nlmsgerr *)NLMSG_DATA(h))->error ?: -EPROTO;
-			ret = sockdiag_msg_sock(h, netns, &s);
-			if (!ret)
-				ret = tcp_table_append(t, &s);
-			if (ret)
-				return ret;
-		}
+		ret = sockdiag_parse_dump(buf, (size_t)n, netns, t);
+		if (ret)
+			return ret > 0 ? 0 : ret;
 	}
 }
 

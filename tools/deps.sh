@@ -18,8 +18,8 @@
 set -u
 
 DEBS="pkg-config libunwind-dev libcapstone-dev libcmocka-dev liblzma-dev \
-iproute2 util-linux procps gdb strace jq man-db cppcheck clang"
-TOOLS="pkg-config ss ip unshare nsenter setpriv gdb strace jq man cppcheck clang"
+iproute2 util-linux procps gdb strace jq man-db cppcheck clang clang-tidy libcap2-bin"
+TOOLS="pkg-config ss ip unshare nsenter setpriv setcap gdb strace jq man cppcheck clang clang-tidy"
 VM_DEBS="gcc-multilib busybox-static qemu-system-x86 cpio"
 VM_TOOLS="busybox qemu-system-x86_64 cpio"
 SERVER_DEBS="redis-server nginx haproxy"
