@@ -48,9 +48,22 @@ ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 ASAN_OBJS := $(LIB_SRCS:%.c=$(ASAN_DIR)/%.o) $(LIB_ASMS:%.S=$(ASAN_DIR)/%.o)
 ASAN_BINS := $(UNIT_SRCS:tests/unit/%.c=$(ASAN_DIR)/tests/%)
 FIXTURE_BINS := $(FIXTURE_SRCS:fixtures/%.c=$(OBJDIR)/fixtures/%)
+# libFuzzer targets (tests/fuzz/fuzz_NAME.c), built by clang against the
+# same sources instrumented for coverage, ASan and UBSan.
+FUZZ_CC ?= clang
+FUZZ_DIR := build/fuzz
+FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer -Wno-format-nonliteral
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_OBJS := $(LIB_SRCS:%.c=$(FUZZ_DIR)/%.o) $(LIB_ASMS:%.S=$(FUZZ_DIR)/%.o)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_DIR)/bin/%)
+# make fuzz: each target this many seconds; make check runs each for FUZZ_CHECK_SECONDS.
+FUZZ_SECONDS ?= 60
+FUZZ_CHECK_SECONDS ?= 3
 
 .PHONY: all check demo bench soak deps need-deps need-vm-deps build check-run unit unit-asan \
-	integration check-i386 fixtures lint install uninstall deb package-check clean
+	integration check-i386 fixtures lint install uninstall deb package-check clean \
+	fuzz fuzz-build
 
 all: need-deps
 	@$(MAKE) --no-print-directory build
@@ -112,6 +125,20 @@ $(ASAN_DIR)/tests/%: tests/unit/%.c $(ASAN_OBJS)
 	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -MMD -MP -o $@ $(filter %.c %.o,$^) $(PC_LIBS_DYN) \
 		$(CMOCKA_LIBS)
 
+$(FUZZ_DIR)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -MMD -MP -c -o $@ $<
+
+$(FUZZ_DIR)/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(BASE_CPPFLAGS) -MMD -MP -c -o $@ $<
+
+# fuzz_args includes fdclose.c itself, so fdclose.o is not linked in.
+$(FUZZ_DIR)/bin/%: tests/fuzz/%.c $(FUZZ_OBJS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -MMD -MP -o $@ \
+		$< $(filter %.o,$^) $(PC_LIBS_DYN)
+
 $(OBJDIR)/fixtures/%: fixtures/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CPPFLAGS) $(WARNINGS) $(CFLAGS) -MMD -MP -pthread -o $@ $< -lm
@@ -129,6 +156,11 @@ unit: $(UNIT_BINS)
 unit-asan: $(ASAN_BINS)
 	@bash tests/run-unit.sh $(ASAN_BINS)
 
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	@bash tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+
 integration: fdclose fixtures
 	@bash tests/integration/run.sh
 
@@ -144,6 +176,7 @@ check-run: build
 	@$(MAKE) --no-print-directory package-check
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory unit-asan
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_CHECK_SECONDS)
 	@$(MAKE) --no-print-directory integration
 	@bash tests/vm/run-i386.sh
 

@@ -346,6 +346,12 @@ int sockdiag_parse_dump(const void *buf, size_t len, uint64_t netns, struct tcp_
 			ret = tcp_table_append(t, &s);
 		if (ret)
 			return ret;
+		/*
+		 * NLMSG_NEXT() takes the padded length from len: an unpadded
+		 * last message would wrap the size_t len and read past buf.
+		 */
+		if (NLMSG_ALIGN(h->nlmsg_len) >= len)
+			break;
 	}
 	return 0;
 }
