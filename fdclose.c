@@ -123,7 +123,7 @@ static const char *shown(const char *arg)
 	snprintf(head, sizeof(head), "%s", arg);
 	output_printable(buf, sizeof(head), head);
 	if (strlen(arg) >= sizeof(head))
-		strcat(buf, "...");
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "...");
 	return buf;
 }
 
@@ -466,6 +466,7 @@ static int refuse_elevated(void)
 int main(int argc, char **argv)
 {
 	struct options opt = { 0 };
+	int ret = EXIT_FAILED;
 
 	diag_set_progname(argv[0]);
 	if (refuse_elevated())
@@ -473,16 +474,23 @@ int main(int argc, char **argv)
 	parse_args(&opt, argc, argv);
 	if (opt.cmd != CMD_LIST && opt.cmd != CMD_BACKTRACE && !opt.dry_run &&
 	    run_lock_take(opt.cmd == CMD_SWEEP))
-		return EXIT_FAILED;
+		goto free_opt;
 	switch (opt.cmd) {
 	case CMD_BACKTRACE:
-		return cmd_backtrace(&opt);
+		ret = cmd_backtrace(&opt);
+		break;
 	case CMD_LIST:
-		return cmd_list(&opt);
+		ret = cmd_list(&opt);
+		break;
 	case CMD_CLOSE:
-		return cmd_close(&opt);
+		ret = cmd_close(&opt);
+		break;
 	case CMD_SWEEP:
-		return cmd_sweep(&opt);
+		ret = cmd_sweep(&opt);
+		break;
 	}
-	return EXIT_FAILED;
+free_opt:
+	free(opt.fds);
+	free((pid_t *)opt.filter.pids);
+	return ret;
 }

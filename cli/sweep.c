@@ -101,12 +101,12 @@ static void act_on_process(const struct options *opt, struct job *job,
 	ret = job_admit(opt, job, why, sizeof(why));
 	if (ret && !job->inspected) {
 		job_settle_all(job, OP_SKIPPED, -ESRCH, "the process exited");
-		return;
+		goto release;
 	}
 	if (ret) {
 		pr_err("%s", why);
 		job_settle_all(job, ret == -ESRCH ? OP_SKIPPED : OP_FAILED, ret, why);
-		return;
+		goto release;
 	}
 	for (i = 0; opt->method->once_per_socket && i < job->n; i++) {
 		struct op_target *t = &job->targets[i];
@@ -121,6 +121,8 @@ static void act_on_process(const struct options *opt, struct job *job,
 	for (i = 0; opt->method->once_per_socket && i < job->n; i++)
 		if (job->targets[i].result == OP_DONE || job->targets[i].result == OP_WOULD)
 			inode_map_put(ended, job->targets[i].desc.ino, i);
+release:
+	job_release(job);
 }
 
 static const struct proc_fds *find_proc(const struct scan_result *r, pid_t pid)
@@ -178,10 +180,17 @@ static size_t holders_of(const struct holder *h, size_t left)
 static int make_jobs(const struct options *opt, const struct scan_result *r,
 		     const struct inode_map *protected, struct job **jobsp, size_t *njobs)
 {
-	struct op_target *targets = calloc(r->count ? r->count : 1, sizeof(*targets));
-	struct job *jobs = calloc(r->count ? r->count : 1, sizeof(*jobs));
+	struct op_target *targets;
+	struct job *jobs;
 	size_t i, n = 0;
 
+	/* No holder, no job: the caller frees jobs[0].targets only when there is one. */
+	*jobsp = NULL;
+	*njobs = 0;
+	if (!r->count)
+		return 0;
+	targets = calloc(r->count, sizeof(*targets));
+	jobs = calloc(r->count, sizeof(*jobs));
 	if (!targets || !jobs) {
 		free(targets);
 		free(jobs);
@@ -191,6 +200,7 @@ static int make_jobs(const struct options *opt, const struct scan_result *r,
 		target_from_holder(opt, r, protected, &r->holders[i], &targets[i]);
 	for (i = 0; i < r->count; i += jobs[n++].n) {
 		jobs[n].pid = r->holders[i].pid;
+		jobs[n].start_time = r->holders[i].start_time;
 		jobs[n].targets = &targets[i];
 		jobs[n].n = holders_of(&r->holders[i], r->count - i);
 		jobs[n].fds_after = SIZE_MAX;
@@ -457,7 +467,7 @@ int cmd_sweep(const struct options *opt)
 	if (!ret)
 		ret = inode_map_init(&ended, r.count ? r.count : 1);
 	if (ret)
-		goto free_scan;
+		goto free_jobs;
 	audit_open(!opt->no_syslog && !opt->dry_run);
 	/* Confirm only once every holder had its turn: a shared socket lives until then. */
 	for (i = 0; i < njobs; i++)
@@ -471,10 +481,10 @@ int cmd_sweep(const struct options *opt)
 	if (!ret)
 		print_summary(opt, &t, (clock_now_ns() - start) / 1000);
 	free(t.frozen_us);
+free_jobs:
 	if (njobs)
 		free(jobs[0].targets);
 	free(jobs);
-free_scan:
 	inode_map_free(&ended);
 	scan_result_free(&r);
 	if (ret) {

@@ -90,7 +90,9 @@ int target_parse_status(const char *status, pid_t pid, struct target_info *ti,
 		return -ESRCH;	/* a thread id, not a process */
 	copy_comm(ti->comm, proc_status_field(status, "Name"));
 	state = proc_status_field(status, "State");
-	ti->state = state ? *state : '?';
+	ti->state = '?';
+	if (state)
+		ti->state = state[0];
 	ti->tracer = (pid_t)status_long(status, "TracerPid", 0);
 	ti->uid = (uid_t)status_long(status, "Uid", 0);
 	ti->seccomp = (int)status_long(status, "Seccomp", 0);

@@ -149,7 +149,7 @@ static int lookup(struct sockdiag *d)
 
 static int endpoints(int fd, struct tcp_sock *s)
 {
-	struct sockaddr_storage local, remote;
+	struct sockaddr_storage local = { 0 }, remote = { 0 };
 	socklen_t llen = sizeof(local), rlen = sizeof(remote);
 
 	if (getsockname(fd, (struct sockaddr *)&local, &llen) ||
@@ -184,10 +184,11 @@ static int describe_unconnected(int fd, struct sockdiag *d)
 {
 	struct sockaddr_storage local;
 	socklen_t len = sizeof(local);
-	struct tcp_info info;
+	struct tcp_info info = { 0 };
 	struct stat st;
 	int nsfd;
 
+	memset(&local, 0, sizeof(local));
 	if (getsockname(fd, (struct sockaddr *)&local, &len) || fstat(fd, &st))
 		return -errno;
 	len = sizeof(info.tcpi_state);
