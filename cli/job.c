@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -14,12 +15,25 @@
 #include "injector/seccomp.h"
 #include "scan/proc.h"
 
-/* 0 while the pinned process lives (a zombie still counts), -ESRCH once reaped. */
+/*
+ * 0 while the pinned process lives (a zombie still counts: its pid is not
+ * free yet), -ESRCH once it was reaped.  The pidfd's fdinfo says "Pid: -1"
+ * then; no signal, not even 0, is sent, so --dry-run stays silent.
+ */
 static int job_pinned_alive(const struct job *job)
 {
-	if (job->pidfd < 0 || !syscall(SYS_pidfd_send_signal, job->pidfd, 0, NULL, 0))
-		return 0;
-	return errno == ESRCH ? -ESRCH : 0;	/* EPERM: alive, only not ours to signal */
+	const char *v;
+	size_t len;
+	char *text;
+	int ret = 0;
+
+	if (job->pidfd < 0 || proc_read_all(&text, &len, "self/fdinfo/%d", job->pidfd))
+		return 0;	/* cannot tell: as without a pin */
+	v = proc_status_field(text, "Pid");
+	if (v && !strncmp(v, "-1", 2))
+		ret = -ESRCH;
+	free(text);
+	return ret;
 }
 
 /*
