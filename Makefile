@@ -2,7 +2,8 @@
 #
 # `make` builds ./fdclose, `make check` runs every test, `make demo` shows the
 # job end to end, `make bench` measures it against gdb and ss, `make soak`
-# injects SOAK_N (default 10,000) times into a self-checking fixture.  The
+# injects SOAK_N (default 10,000) times into a self-checking fixture, `make
+# fuzz` runs each libFuzzer target of tests/fuzz for FUZZ_SECONDS (60).  The
 # first three install their Debian build dependencies first when run as root.
 
 ARCH ?= $(shell uname -m)
@@ -31,8 +32,24 @@ PC_LIBS = $(shell pkg-config --libs --static $(PC_PKGS))
 PC_LIBS_DYN = $(shell pkg-config --libs $(PC_PKGS))
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka)
 
+# Hardening of the objects of fdclose (and of the unit tests, which link
+# them), whatever the caller's flags: tools/hardening.sh checks that the
+# binary has each.  dpkg-buildflags' CPPFLAGS say -D_FORTIFY_SOURCE=2: -U
+# first, so that level 3 (object sizes known only at run time) replaces it
+# without a redefinition warning.  -fcf-protection is x86's CET (endbr64,
+# shadow stack notes); elsewhere the compiler refuses it.
+HARDEN_CPPFLAGS := -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3
+HARDEN_CFLAGS := -fstack-protector-strong -fstack-clash-protection \
+	$(if $(filter x86_64 i%86,$(ARCH)),-fcf-protection)
+# Full RELRO: in a static, non-PIE binary nothing is bound lazily (there is
+# no dynamic section); -z now still moves .got.plt, which the ifunc
+# (IRELATIVE) relocations of libc fill at start-up, under RELRO.
+HARDEN_LDFLAGS := -Wl,-z,relro,-z,now,-z,noexecstack
+
 # CPPFLAGS, CFLAGS and LDFLAGS are the caller's (dpkg-buildflags' in make deb).
 ALL_CFLAGS = $(BASE_CPPFLAGS) $(CPPFLAGS) $(PC_CFLAGS) $(WARNINGS) $(CFLAGS)
+PRODUCT_CFLAGS = $(BASE_CPPFLAGS) $(CPPFLAGS) $(HARDEN_CPPFLAGS) $(PC_CFLAGS) $(WARNINGS) \
+	$(CFLAGS) $(HARDEN_CFLAGS)
 
 # The one place the architecture is chosen: arch/$(ARCH).c implements arch/arch.h.
 NEUTRAL_SRCS := $(wildcard common/*.c proc/*.c scan/*.c injector/*.c cli/*.c)
@@ -58,10 +75,22 @@ ASAN_NEUTRAL_OBJS := $(NEUTRAL_SRCS:%.c=$(ASAN_DIR)/%.o)
 ASAN_BINS := $(UNIT_SRCS:tests/unit/%.c=$(ASAN_DIR)/tests/%) \
 	$(UNIT_ARCHES:%=$(ASAN_DIR)/tests/arch_%)
 FIXTURE_BINS := $(FIXTURE_SRCS:fixtures/%.c=$(OBJDIR)/fixtures/%)
+# libFuzzer targets (tests/fuzz/fuzz_NAME.c), built by clang against the
+# same sources instrumented for coverage, ASan and UBSan.
+FUZZ_CC ?= clang
+FUZZ_DIR := build/fuzz
+FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer -Wno-format-nonliteral
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_OBJS := $(LIB_SRCS:%.c=$(FUZZ_DIR)/%.o) $(LIB_ASMS:%.S=$(FUZZ_DIR)/%.o)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_DIR)/bin/%)
+# make fuzz: each target this many seconds; make check runs each for FUZZ_CHECK_SECONDS.
+FUZZ_SECONDS ?= 60
+FUZZ_CHECK_SECONDS ?= 3
 
 .PHONY: all check demo bench soak deps need-deps need-vm-deps build check-run unit unit-asan \
 	integration check-i386 check-arch fixtures lint install uninstall deb package-check \
-	contrib-check clean
+	contrib-check clean fuzz fuzz-build hardening-flags
 
 all: need-deps
 	@$(MAKE) --no-print-directory build
@@ -97,16 +126,24 @@ FDCLOSE ?= fdclose
 build: $(FDCLOSE)
 
 $(FDCLOSE): $(OBJDIR)/fdclose.o $(LIB_OBJS)
-	$(CC) $(CFLAGS) -static $(LDFLAGS) -o $@ $^ $(PC_LIBS)
+	$(CC) $(CFLAGS) $(HARDEN_CFLAGS) -static $(LDFLAGS) $(HARDEN_LDFLAGS) -o $@ $^ $(PC_LIBS)
 
 # Each object depends on the headers it includes, as the compiler saw them (-MMD).
-$(OBJDIR)/%.o: %.c
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+# A tree built before a change of flags (hardening added, make deb's) is
+# rebuilt: the objects depend on a stamp named after the flags.
+FLAGS_STAMP = $(OBJDIR)/flags.$(shell echo '$(PRODUCT_CFLAGS) $(HARDEN_LDFLAGS)' | md5sum | cut -c1-12)
+$(FLAGS_STAMP):
+	@mkdir -p $(OBJDIR)
+	@rm -f $(OBJDIR)/flags.*
+	@touch $@
 
-$(OBJDIR)/%.o: %.S
+$(OBJDIR)/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CPPFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(PRODUCT_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(OBJDIR)/%.o: %.S $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CPPFLAGS) $(HARDEN_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(ASAN_DIR)/%.o: %.S
 	@mkdir -p $(dir $@)
@@ -135,6 +172,20 @@ $(ASAN_DIR)/tests/%: tests/unit/%.c $(ASAN_OBJS)
 	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -MMD -MP -o $@ $(filter %.c %.o,$^) $(PC_LIBS_DYN) \
 		$(CMOCKA_LIBS)
 
+$(FUZZ_DIR)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -MMD -MP -c -o $@ $<
+
+$(FUZZ_DIR)/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(BASE_CPPFLAGS) -MMD -MP -c -o $@ $<
+
+# fuzz_args includes fdclose.c itself, so fdclose.o is not linked in.
+$(FUZZ_DIR)/bin/%: tests/fuzz/%.c $(FUZZ_OBJS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -MMD -MP -o $@ \
+		$< $(filter %.o,$^) $(PC_LIBS_DYN)
+
 $(OBJDIR)/fixtures/%: fixtures/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CPPFLAGS) $(WARNINGS) $(CFLAGS) -MMD -MP -pthread -o $@ $< -lm
@@ -159,6 +210,11 @@ unit: $(UNIT_BINS)
 unit-asan: $(ASAN_BINS)
 	@bash tests/run-unit.sh $(ASAN_BINS)
 
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	@bash tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+
 integration: fdclose fixtures
 	@bash tests/integration/run.sh
 
@@ -178,12 +234,20 @@ check-arch: need-vm-deps
 lint:
 	@bash tools/lint.sh
 
+# What tools/hardening.sh expects the product to be built with.
+hardening-flags:
+	@echo 'ARCH=$(ARCH)'
+	@echo 'CFLAGS=$(PRODUCT_CFLAGS)'
+	@echo 'LDFLAGS=$(HARDEN_LDFLAGS)'
+
 check-run: build
 	@$(MAKE) --no-print-directory lint
+	@bash tools/hardening.sh
 	@$(MAKE) --no-print-directory package-check
 	@$(MAKE) --no-print-directory contrib-check
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory unit-asan
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_CHECK_SECONDS)
 	@$(MAKE) --no-print-directory integration
 	@$(VM_RUNS)
 

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/output.h"
@@ -133,7 +135,7 @@ static const char *shown(const char *arg)
 	snprintf(head, sizeof(head), "%s", arg);
 	output_printable(buf, sizeof(head), head);
 	if (strlen(arg) >= sizeof(head))
-		strcat(buf, "...");
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "...");
 	return buf;
 }
 
@@ -197,24 +199,23 @@ static const char *number_hint(int err)
 	return err == -EDOM ? " (a leading 0: octal or decimal?)" : "";
 }
 
+/* The list grows from opt->filter.pids, which only this function allocates. */
 static void add_pid_filter(struct options *opt, const char *arg)
 {
-	static pid_t *pids;
-	static size_t n;
+	size_t n = opt->filter.npids;
 	pid_t pid, *bigger;
 	int ret = parse_pid(arg, &pid);
 
 	if (ret)
 		usage_error("--pid takes a process id, not '%s'%s", shown(arg), number_hint(ret));
-	bigger = realloc(pids, (n + 1) * sizeof(*pids));
+	bigger = realloc((pid_t *)opt->filter.pids, (n + 1) * sizeof(*bigger));
 	if (!bigger) {
 		pr_errno(ENOMEM, "reading --pid");
 		exit(EXIT_FAILED);
 	}
-	pids = bigger;
-	pids[n++] = pid;
-	opt->filter.pids = pids;
-	opt->filter.npids = n;
+	bigger[n] = pid;
+	opt->filter.pids = bigger;
+	opt->filter.npids = n + 1;
 }
 
 /* A duration option within [min_us, max_us]; the range is said in words on error. */
@@ -286,12 +287,20 @@ static void parse_method(struct options *opt, const char *arg)
 	opt->method = m;
 }
 
-static void parse_format(struct options *opt, int c, const char *arg)
+/* What parse_args() has seen so far. */
+struct parse_state {
+	enum command cmd;
+	int ncmds;		/* different commands given */
+	unsigned int once;	/* bits of check_once()'s options given */
+	bool json_flag;		/* -j/--json given */
+	bool format_option;	/* --format given */
+};
+
+static void parse_format(struct options *opt, int c, const char *arg, struct parse_state *ps)
 {
 	static const char *const names[] = {
 		[FORMAT_TABLE] = "table", [FORMAT_JSON] = "json", [FORMAT_PROMETHEUS] = "prometheus",
 	};
-	static bool json_flag, format_option;
 	enum output_format f = FORMAT_JSON;
 	size_t i;
 
@@ -302,11 +311,11 @@ static void parse_format(struct options *opt, int c, const char *arg)
 			usage_error("--format takes table, json or prometheus, not '%s'", shown(arg));
 		f = (enum output_format)i;
 	}
-	json_flag |= c == 'j';
-	format_option |= c == OPT_FORMAT;
-	if (json_flag && format_option && f != FORMAT_JSON)
+	ps->json_flag |= c == 'j';
+	ps->format_option |= c == OPT_FORMAT;
+	if (ps->json_flag && ps->format_option && f != FORMAT_JSON)
 		usage_error("--json is --format=json: it excludes --format=%s", names[f]);
-	if (json_flag && format_option && opt->format != FORMAT_JSON)
+	if (ps->json_flag && ps->format_option && opt->format != FORMAT_JSON)
 		usage_error("--json is --format=json: it excludes --format=%s", names[opt->format]);
 	opt->format = f;
 	opt->json = f == FORMAT_JSON;
@@ -314,7 +323,7 @@ static void parse_format(struct options *opt, int c, const char *arg)
 }
 
 /* An option that takes one value, given twice: which one was meant? */
-static void check_once(int c)
+static void check_once(struct parse_state *ps, int c)
 {
 	static const struct {
 		int c;
@@ -325,36 +334,35 @@ static void check_once(int c)
 		{ OPT_COMM, "--comm" }, { OPT_UID, "--uid" }, { OPT_OLDER_THAN, "--older-than" },
 		{ OPT_FORMAT, "--format" }, { OPT_TEXTFILE, "--textfile" }, { OPT_WATCH, "--watch" },
 	};
-	static unsigned int seen;
 	size_t i;
 
 	for (i = 0; i < sizeof(once) / sizeof(once[0]); i++) {
 		if (once[i].c != c)
 			continue;
-		if (seen & 1U << i)
+		if (ps->once & 1U << i)
 			usage_error("%s is given twice; it takes one value (only --pid "
 				    "may be repeated)", once[i].name);
-		seen |= 1U << i;
+		ps->once |= 1U << i;
 	}
 }
 
-static void parse_option(struct options *opt, int c, enum command *cmd, int *ncmds)
+static void parse_option(struct options *opt, int c, struct parse_state *ps)
 {
-	check_once(c);
+	check_once(ps, c);
 	switch (c) {
 	case 'a':
 	case 'l':
 		/* Repeating the same one is harmless; two different ones are not. */
-		if (*ncmds && *cmd != (c == 'a' ? CMD_SWEEP : CMD_LIST))
-			(*ncmds)++;
-		*cmd = c == 'a' ? CMD_SWEEP : CMD_LIST;
-		if (!*ncmds)
-			*ncmds = 1;
+		if (ps->ncmds && ps->cmd != (c == 'a' ? CMD_SWEEP : CMD_LIST))
+			ps->ncmds++;
+		ps->cmd = c == 'a' ? CMD_SWEEP : CMD_LIST;
+		if (!ps->ncmds)
+			ps->ncmds = 1;
 		break;
 	case 'n': opt->dry_run = true; break;
 	case 'f': opt->force = true; break;
 	case 'm': parse_method(opt, optarg); break;
-	case 'j': case OPT_FORMAT: parse_format(opt, c, optarg); break;
+	case 'j': case OPT_FORMAT: parse_format(opt, c, optarg, ps); break;
 	case OPT_TEXTFILE:
 		if (!*optarg)
 			usage_error("%s", "--textfile takes a directory, not ''");
@@ -461,8 +469,8 @@ static void check_combinations(const struct options *opt, int argc, char **argv)
 
 static void parse_args(struct options *opt, int argc, char **argv)
 {
-	enum command cmd = CMD_CLOSE;
-	int c, ncmds = 0, prev_optind = optind;
+	struct parse_state ps = { .cmd = CMD_CLOSE };
+	int c, prev_optind = optind;
 
 	scan_filter_init(&opt->filter);
 	opt->timeout_ms = DEFAULT_TIMEOUT_MS;
@@ -471,24 +479,24 @@ static void parse_args(struct options *opt, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":alnfjm:p:P:t:vqhV", long_options, NULL)) != -1) {
 		if (c == '?' || c == ':')
 			bad_option(c, argv, prev_optind);
-		parse_option(opt, c, &cmd, &ncmds);
+		parse_option(opt, c, &ps);
 		prev_optind = optind;
 	}
-	if (ncmds > 1)
+	if (ps.ncmds > 1)
 		usage_error("%s", "--list and --all-closewait exclude each other");
-	if (opt->watch_us && cmd == CMD_LIST)
+	if (opt->watch_us && ps.cmd == CMD_LIST)
 		usage_error("%s", "--list and --watch exclude each other: --watch --dry-run "
 			    "reports without acting");
 	/* --watch is --all-closewait again and again; saying -a too is harmless. */
 	if (opt->watch_us)
-		cmd = CMD_WATCH;
+		ps.cmd = CMD_WATCH;
 	/* A watch acts on no dead socket: its idle passes walk no fd table. */
-	opt->filter.closewait_only = cmd == CMD_WATCH;
+	opt->filter.closewait_only = ps.cmd == CMD_WATCH;
 	if (diag_verbose && diag_quiet)
 		usage_error("%s", "--verbose and --quiet exclude each other");
-	opt->cmd = cmd;
+	opt->cmd = ps.cmd;
 	check_combinations(opt, argc, argv);
-	if (cmd == CMD_CLOSE)
+	if (ps.cmd == CMD_CLOSE)
 		parse_close_operands(opt, argc - optind, argv + optind);
 	if (opt->cmd == CMD_BACKTRACE && (opt->dry_run || opt->force || opt->method))
 		usage_error("%s", "--backtrace PID alone changes nothing: --dry-run, --force and "
@@ -499,30 +507,70 @@ static void parse_args(struct options *opt, int argc, char **argv)
 	 * a freed number to a new client while it still holds the old one's state.
 	 */
 	if (!opt->method)
-		opt->method = cmd == CMD_SWEEP || cmd == CMD_WATCH ? &method_shutdown : &method_close;
+		opt->method = ps.cmd == CMD_SWEEP || ps.cmd == CMD_WATCH ? &method_shutdown :
+							      &method_close;
+}
+
+/*
+ * fdclose stops, reads and changes other processes with the rights of
+ * whoever runs it.  Installed setuid, setgid or with file capabilities it
+ * would lend those rights to every user, who also controls its environment
+ * (FDCLOSE_PROC_ROOT) and arguments: it runs as root or as the targets'
+ * owner, never in between.  0, or -EPERM after saying why.
+ */
+static int refuse_elevated(void)
+{
+	uid_t ruid = getuid(), euid = geteuid();
+	gid_t rgid = getgid(), egid = getegid();
+
+	if (ruid != euid || rgid != egid) {
+		pr_err("refusing to run setuid or setgid (real uid %u, effective uid %u, "
+		       "real gid %u, effective gid %u): run fdclose as root or as the owner "
+		       "of the processes, and remove the set-id bit (chmod u-s,g-s)",
+		       (unsigned int)ruid, (unsigned int)euid, (unsigned int)rgid,
+		       (unsigned int)egid);
+		return -EPERM;
+	}
+	if (getauxval(AT_SECURE)) {
+		pr_err("refusing to run with privileges the caller does not have (file "
+		       "capabilities): run fdclose as root, and remove them (setcap -r)");
+		return -EPERM;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	struct options opt = { 0 };
+	int ret = EXIT_FAILED;
 
 	diag_set_progname(argv[0]);
+	if (refuse_elevated())
+		return EXIT_FAILED;
 	parse_args(&opt, argc, argv);
 	/* --watch takes the lock for each pass, not for as long as it runs. */
 	if (opt.cmd != CMD_LIST && opt.cmd != CMD_BACKTRACE && opt.cmd != CMD_WATCH &&
 	    !opt.dry_run && run_lock_take(opt.cmd == CMD_SWEEP ? 0 : opt.target))
-		return EXIT_FAILED;
+		goto free_opt;
 	switch (opt.cmd) {
 	case CMD_BACKTRACE:
-		return cmd_backtrace(&opt);
+		ret = cmd_backtrace(&opt);
+		break;
 	case CMD_LIST:
-		return cmd_list(&opt);
+		ret = cmd_list(&opt);
+		break;
 	case CMD_CLOSE:
-		return cmd_close(&opt);
+		ret = cmd_close(&opt);
+		break;
 	case CMD_SWEEP:
-		return cmd_sweep(&opt);
+		ret = cmd_sweep(&opt);
+		break;
 	case CMD_WATCH:
-		return cmd_watch(&opt);
+		ret = cmd_watch(&opt);
+		break;
 	}
-	return EXIT_FAILED;
+free_opt:
+	free(opt.fds);
+	free((pid_t *)opt.filter.pids);
+	return ret;
 }

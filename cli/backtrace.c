@@ -153,9 +153,10 @@ int cmd_backtrace(const struct options *opt)
 
 	injector_init();
 	ret = job_admit(opt, &job, why, sizeof(why));
-	if (ret) {
+	if (ret)
 		pr_err("%s", why);
-		return EXIT_FAILED;
-	}
-	return backtrace_take(opt, &job.ti) ? EXIT_FAILED : EXIT_OK;
+	else
+		ret = backtrace_take(opt, &job.ti);
+	job_release(&job);
+	return ret ? EXIT_FAILED : EXIT_OK;
 }

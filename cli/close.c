@@ -247,17 +247,19 @@ int cmd_close(const struct options *opt)
 	ret = job_admit(opt, &job, why, sizeof(why));
 	if (ret) {
 		refuse_process(opt, &job, ret, why);
-		goto free_targets;
+		goto release_job;
 	}
 	ret = describe_targets(opt, &job.ti, &job, diags);
 	if (ret) {
 		target_explain(&job.ti, ret);
-		goto free_targets;
+		goto release_job;
 	}
 	audit_open(!opt->no_syslog && !opt->dry_run);
 	job_act(opt, &job);
 	audit_close();
 	status = exit_status(job.targets, opt->nfds);
+release_job:
+	job_release(&job);
 free_targets:
 	for (i = 0; diags && job.targets && i < opt->nfds; i++) {
 		sockdiag_done(&diags[i]);

@@ -2,7 +2,10 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "cli/audit.h"
 #include "cli/refuse.h"
@@ -11,13 +14,80 @@
 #include "common/diag.h"
 #include "injector/injector.h"
 #include "injector/seccomp.h"
+#include "proc/pid.h"
+#include "proc/proc.h"
+
+/*
+ * 0 while the pinned process lives (a zombie still counts: its pid is not
+ * free yet), -ESRCH once it was reaped.  The pidfd's fdinfo says "Pid: -1"
+ * then; no signal, not even 0, is sent, so --dry-run stays silent.
+ */
+static int job_pinned_alive(const struct job *job)
+{
+	const char *v;
+	size_t len;
+	char *text;
+	int ret = 0;
+
+	if (job->pidfd < 0 || proc_read_all(&text, &len, "self/fdinfo/%d", job->pidfd))
+		return 0;	/* cannot tell: as without a pin */
+	v = proc_status_field(text, "Pid");
+	if (v && !strncmp(v, "-1", 2))
+		ret = -ESRCH;
+	free(text);
+	return ret;
+}
+
+/*
+ * The pidfd was opened before the status was read and still names a
+ * process after it: so what was read was that process's.  With a start
+ * time from the scan, the one read now (also under the pin) must be the
+ * same, or the scan saw another process under this pid.  0, or -ESRCH
+ * with why set.
+ */
+static int job_check_identity(struct job *job, char *why, size_t size)
+{
+	struct task_stat st;
+	int ret;
+
+	ret = job_pinned_alive(job);
+	if (!ret && job->start_time)
+		ret = task_stat_read(job->pid, job->pid, &st);
+	if (!ret && job->start_time)
+		ret = job_pinned_alive(job);
+	if (ret) {
+		/* Gone as if before the inspection: the callers pass over it quietly. */
+		job->inspected = false;
+		snprintf(why, size, "pid %d: no such process", job->pid);
+		return -ESRCH;
+	}
+	if (job->start_time && st.start_time != job->start_time) {
+		snprintf(why, size, "pid %d (%s): not the process the scan saw: the number was "
+			 "reused (started at tick %llu, not %llu); left alone", job->pid,
+			 job->ti.comm, st.start_time, job->start_time);
+		return -ESRCH;
+	}
+	return 0;
+}
+
+void job_release(struct job *job)
+{
+	if (job->pidfd >= 0)
+		close(job->pidfd);
+	job->pidfd = -1;
+}
 
 int job_admit(const struct options *opt, struct job *job, char *why, size_t size)
 {
 	int ret;
 
 	job->fds_after = SIZE_MAX;
-	ret = target_inspect(job->pid, &job->ti);
+	/* Before anything is read of it: then a reused pid cannot pass for it. */
+	job->pidfd = (int)syscall(SYS_pidfd_open, job->pid, 0);
+	if (job->pidfd < 0 && errno == ESRCH)
+		ret = -ESRCH;
+	else
+		ret = target_inspect(job->pid, &job->ti);
 	if (ret) {
 		job->ti.pid = job->pid;
 		target_comm(job->pid, job->ti.comm);
@@ -29,6 +99,9 @@ int job_admit(const struct options *opt, struct job *job, char *why, size_t size
 		return ret;
 	}
 	job->inspected = true;
+	ret = job_check_identity(job, why, size);
+	if (ret)
+		return ret;
 	return target_refuse(&job->ti, opt->method->needs_ptrace, why, size);
 }
 
@@ -139,6 +212,12 @@ void job_act(const struct options *opt, struct job *job)
 		backtrace_take(opt, &job->ti);
 	if (opt->dry_run) {
 		job_settle_all(job, OP_WOULD, 0, "");
+		after_act(opt, job);
+		return;
+	}
+	/* The pid still names the admitted process, so the method's own pidfd will too. */
+	if (job_pinned_alive(job)) {
+		job_settle_all(job, OP_SKIPPED, -ESRCH, "the process exited");
 		after_act(opt, job);
 		return;
 	}

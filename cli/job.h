@@ -28,6 +28,13 @@ struct job {
 	size_t fds_after;		/* SIZE_MAX when not counted */
 	uint64_t confirmed_netns;	/* --all-closewait: the namespace it confirmed */
 	/*
+	 * The process, pinned by job_admit() before it reads anything of it,
+	 * until job_release(); -1 when the kernel has no pidfd_open().
+	 */
+	int pidfd;
+	/* Its start time when the scan saw it (0: no scan, or unread). */
+	unsigned long long start_time;
+	/*
 	 * Runs after the act, while the target's signals are still held
 	 * (e.g. to report at once); NULL for none.
 	 */
@@ -36,11 +43,13 @@ struct job {
 };
 
 /*
- * Reads what the process is and whether fdclose may act on it at all.
- * Returns 0, or -errno with the reason in why: -ESRCH gone, or what
- * target_refuse() says.
+ * Pins the process (pidfd), then reads what it is and whether fdclose may
+ * act on it at all.  Returns 0, or -errno with the reason in why: -ESRCH
+ * gone, or its pid reused since the scan (another start time), or what
+ * target_refuse() says.  job_release() undoes it, whatever it returned.
  */
 int job_admit(const struct options *opt, struct job *job, char *why, size_t size);
+void job_release(struct job *job);
 /* Every target still pending gets result, error and why. */
 void job_settle_all(struct job *job, enum op_result result, int err, const char *why);
 /* Acts on every pending target with opt->method (or, with --dry-run, says it would). */

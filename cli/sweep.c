@@ -103,12 +103,12 @@ static void act_on_process(const struct options *opt, struct job *job,
 	ret = job_admit(opt, job, why, sizeof(why));
 	if (ret && !job->inspected) {
 		job_settle_all(job, OP_SKIPPED, -ESRCH, "the process exited");
-		return;
+		goto release;
 	}
 	if (ret) {
 		pr_err("%s", why);
 		job_settle_all(job, ret == -ESRCH ? OP_SKIPPED : OP_FAILED, ret, why);
-		return;
+		goto release;
 	}
 	for (i = 0; opt->method->once_per_socket && i < job->n; i++) {
 		struct op_target *t = &job->targets[i];
@@ -123,6 +123,8 @@ static void act_on_process(const struct options *opt, struct job *job,
 	for (i = 0; opt->method->once_per_socket && i < job->n; i++)
 		if (job->targets[i].result == OP_DONE || job->targets[i].result == OP_WOULD)
 			inode_map_put(ended, job->targets[i].id.ino, i);
+release:
+	job_release(job);
 }
 
 static void report_process(const struct options *opt, const struct scan_result *r,
@@ -167,11 +169,19 @@ static size_t holders_of(const struct holder *h, size_t left)
 static int make_jobs(const struct options *opt, const struct scan_result *r,
 		     const struct inode_map *protected, struct job **jobsp, size_t *njobs)
 {
-	struct op_target *targets = calloc(r->count ? r->count : 1, sizeof(*targets));
-	struct fd_desc *descs = calloc(r->count ? r->count : 1, sizeof(*descs));
-	struct job *jobs = calloc(r->count ? r->count : 1, sizeof(*jobs));
+	struct op_target *targets;
+	struct fd_desc *descs;
+	struct job *jobs;
 	size_t i, n = 0;
 
+	/* No holder, no job: the caller frees jobs[0]'s arrays only when there is one. */
+	*jobsp = NULL;
+	*njobs = 0;
+	if (!r->count)
+		return 0;
+	targets = calloc(r->count, sizeof(*targets));
+	descs = calloc(r->count, sizeof(*descs));
+	jobs = calloc(r->count, sizeof(*jobs));
 	if (!targets || !descs || !jobs) {
 		free(targets);
 		free(descs);
@@ -182,15 +192,11 @@ static int make_jobs(const struct options *opt, const struct scan_result *r,
 		target_from_holder(opt, r, protected, &r->holders[i], &targets[i], &descs[i]);
 	for (i = 0; i < r->count; i += jobs[n++].n) {
 		jobs[n].pid = r->holders[i].pid;
+		jobs[n].start_time = r->holders[i].start_time;
 		jobs[n].targets = &targets[i];
 		jobs[n].descs = &descs[i];
 		jobs[n].n = holders_of(&r->holders[i], r->count - i);
 		jobs[n].fds_after = SIZE_MAX;
-	}
-	if (!n) {
-		/* The jobs own the arrays through jobs[0]: with no job, nothing does. */
-		free(targets);
-		free(descs);
 	}
 	*jobsp = jobs;
 	*njobs = n;
@@ -447,7 +453,7 @@ int sweep_pass(const struct options *opt, struct scan_result *r, struct sweep_to
 	if (!ret)
 		ret = inode_map_init(&ended, r->count ? r->count : 1);
 	if (ret)
-		goto free_ended;
+		goto free_jobs;
 	audit_open(!opt->no_syslog && !opt->dry_run);
 	/* Confirm only once every holder had its turn: a shared socket lives until then. */
 	for (i = 0; i < njobs; i++) {
@@ -470,12 +476,12 @@ int sweep_pass(const struct options *opt, struct scan_result *r, struct sweep_to
 	out->skipped = t.skipped;
 	out->processes = t.processes;
 	free(t.frozen_us);
+free_jobs:
 	if (njobs) {
 		free(jobs[0].targets);
 		free(jobs[0].descs);
 	}
 	free(jobs);
-free_ended:
 	inode_map_free(&ended);
 	if (ret)
 		pr_errno(ret, "--all-closewait");

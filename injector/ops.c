@@ -569,13 +569,12 @@ int ops_replace(pid_t pid, pid_t fd_task, struct op_target *targets, size_t n,
 /* One fd through fdclose's own reference: 0, or -errno when the process refuses us. */
 static int shutdown_one(int pidfd, struct op_target *t)
 {
-	int ref;
+	int ref, err = 0;
 
 	if (t->has_ref)
 		ref = handed_reference(t);
 	else
 		ref = verified_reference(pidfd, &t->id);
-
 	if (ref == -ENOENT || ref == -ESTALE) {
 		skip(t, ref);
 		return 0;
@@ -583,13 +582,15 @@ static int shutdown_one(int pidfd, struct op_target *t)
 	if (ref < 0)
 		return ref;
 	if (t->require_state && !still_in_state(ref, t->require_state))
-		skip(t, -EALREADY);
-	else if (shutdown(ref, SHUT_RDWR) == 0)
-		t->result = OP_DONE;
-	else if (errno == ENOTCONN)
-		skip(t, -EALREADY);
+		err = -EALREADY;
+	else if (shutdown(ref, SHUT_RDWR))
+		err = errno == ENOTCONN ? -EALREADY : -errno;
+	if (err == -EALREADY)
+		skip(t, err);
+	else if (err)
+		fail_pending(t, 1, err);
 	else
-		fail_pending(t, 1, -errno);
+		t->result = OP_DONE;
 	close(ref);
 	return 0;
 }

@@ -170,7 +170,7 @@ int worker_check_alive(struct frozen *fz, int status)
  */
 static int run_to_syscall_stop(struct frozen *fz)
 {
-	int status, ret;
+	int status = 0, ret;
 
 	for (;;) {
 		ret = worker_resume(fz, PTRACE_SYSCALL, &status);
@@ -246,7 +246,7 @@ static bool sigsys_pending(pid_t tid)
 static int swallow_sigsys(struct frozen *fz)
 {
 	siginfo_t si;
-	int status, ret;
+	int status = 0, ret;
 
 	if (!sigsys_pending(fz->worker->tid))
 		return 0;

@@ -59,7 +59,8 @@ int task_stat_parse(const char *text, struct task_stat *st)
 		else if (field == 22)
 			st->start_time = v;
 	}
-	return 0;
+	/* The 22nd ends where a field ends: "5x" is no start time. */
+	return *p == ' ' || *p == '\n' || !*p ? 0 : -EINVAL;
 }
 
 int task_stat_read(pid_t pid, pid_t tid, struct task_stat *st)

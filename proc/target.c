@@ -46,10 +46,33 @@ static void copy_comm(char *comm, const char *v)
 	comm[n] = '\0';
 }
 
+int target_parse_status(const char *status, pid_t pid, struct target_info *ti,
+			bool *kthread_known)
+{
+	const char *state;
+
+	if (status_long(status, "Tgid", pid) != pid)
+		return -ESRCH;	/* a thread id, not a process */
+	copy_comm(ti->comm, proc_status_field(status, "Name"));
+	state = proc_status_field(status, "State");
+	ti->state = '?';
+	if (state)
+		ti->state = state[0];
+	ti->tracer = (pid_t)status_long(status, "TracerPid", 0);
+	ti->uid = (uid_t)status_long(status, "Uid", 0);
+	ti->seccomp = (int)status_long(status, "Seccomp", 0);
+	ti->threads = (unsigned int)status_long(status, "Threads", 1);
+	ti->ns_init = pid == 1 || is_last_nspid_one(proc_status_field(status, "NSpid"));
+	/* Linux 6.x says "Kthread:" in status; older kernels need stat's flags. */
+	*kthread_known = proc_status_field(status, "Kthread") != NULL;
+	ti->kthread = *kthread_known && status_long(status, "Kthread", 0) == 1;
+	return 0;
+}
+
 int target_inspect(pid_t pid, struct target_info *ti)
 {
 	struct task_stat st;
-	const char *state;
+	bool kthread_known;
 	char *status;
 	size_t len;
 	int ret;
@@ -59,24 +82,12 @@ int target_inspect(pid_t pid, struct target_info *ti)
 	ret = proc_read_all(&status, &len, "%d/status", pid);
 	if (ret)
 		return ret == -ENOENT ? -ESRCH : ret;
-	if (status_long(status, "Tgid", pid) != pid) {
-		free(status);
-		return -ESRCH;	/* a thread id, not a process */
-	}
-	copy_comm(ti->comm, proc_status_field(status, "Name"));
-	state = proc_status_field(status, "State");
-	ti->state = state ? *state : '?';
-	ti->tracer = (pid_t)status_long(status, "TracerPid", 0);
-	ti->uid = (uid_t)status_long(status, "Uid", 0);
-	ti->seccomp = (int)status_long(status, "Seccomp", 0);
-	ti->threads = (unsigned int)status_long(status, "Threads", 1);
-	ti->ns_init = pid == 1 || is_last_nspid_one(proc_status_field(status, "NSpid"));
-	/* Linux 6.x says "Kthread:" in status; older kernels need stat's flags. */
-	if (proc_status_field(status, "Kthread"))
-		ti->kthread = status_long(status, "Kthread", 0) == 1;
-	else
-		ti->kthread = !task_stat_read(pid, pid, &st) && (st.flags & TASK_FLAG_KTHREAD);
+	ret = target_parse_status(status, pid, ti, &kthread_known);
 	free(status);
+	if (ret)
+		return ret;
+	if (!kthread_known)
+		ti->kthread = !task_stat_read(pid, pid, &st) && (st.flags & TASK_FLAG_KTHREAD);
 	ti->fd_task = pid;
 	if (ti->state == 'Z' && ti->threads > 1) {
 		pid_t tid = pid_live_thread(pid);

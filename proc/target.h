@@ -29,6 +29,13 @@ struct target_info {
 
 /* Reads %d/status and %d/stat; 0, -ESRCH when the process is gone, or -errno. */
 int target_inspect(pid_t pid, struct target_info *ti);
+/*
+ * target_inspect()'s reading of a /proc/PID/status text into ti (pid set
+ * by the caller); *kthread_known is false when the text does not say
+ * (no "Kthread:" before Linux 6.x).  0, or -ESRCH when pid is a thread id.
+ */
+int target_parse_status(const char *status, pid_t pid, struct target_info *ti,
+			bool *kthread_known);
 /* Reads the comm of pid into comm (COMM_LEN); "?" when unknown. */
 void target_comm(pid_t pid, char *comm);
 

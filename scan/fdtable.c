@@ -177,6 +177,15 @@ int fdtable_add_holder(struct scan_result *r, pid_t pid, int fd, size_t sock)
 	h->pid = pid;
 	h->fd = fd;
 	h->sock = sock;
+	/* A process's holders come in a run: its stat is read once. */
+	if (r->count > 1 && h[-1].pid == pid) {
+		h->start_time = h[-1].start_time;
+	} else {
+		struct task_stat st;
+
+		if (!task_stat_read(pid, pid, &st))
+			h->start_time = st.start_time;
+	}
 	return 0;
 }
 

@@ -65,6 +65,11 @@ struct holder {
 	char comm[COMM_LEN];
 	size_t sock;		/* index into scan_result.socks.socks */
 	bool dead;
+	/*
+	 * pid's start time when it was scanned (struct task_stat), so that an
+	 * act can tell the pid was reused since; 0 when it could not be read.
+	 */
+	unsigned long long start_time;
 };
 
 /*

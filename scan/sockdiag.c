@@ -113,7 +113,7 @@ static int lookup(struct sockdiag *d)
 			},
 		},
 	};
-	char buf[8192];
+	char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
 	const struct nlmsghdr *h = (const void *)buf;
 	const struct inet_diag_msg *m;
 	ssize_t n;
@@ -130,6 +130,8 @@ static int lookup(struct sockdiag *d)
 	if (h->nlmsg_type == NLMSG_ERROR) {
 		const struct nlmsgerr *e = NLMSG_DATA(h);
 
+		if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
+			return -EPROTO;
 		/* A stale cookie means the 4-tuple now belongs to another socket. */
 		return e->error == -ESTALE ? -ENOENT : e->error;
 	}
@@ -148,7 +150,7 @@ static int lookup(struct sockdiag *d)
 
 static int endpoints(int fd, struct tcp_sock *s)
 {
-	struct sockaddr_storage local, remote;
+	struct sockaddr_storage local = { 0 }, remote = { 0 };
 	socklen_t llen = sizeof(local), rlen = sizeof(remote);
 
 	if (getsockname(fd, (struct sockaddr *)&local, &llen) ||
@@ -183,10 +185,11 @@ static int describe_unconnected(int fd, struct sockdiag *d)
 {
 	struct sockaddr_storage local;
 	socklen_t len = sizeof(local);
-	struct tcp_info info;
+	struct tcp_info info = { 0 };
 	struct stat st;
 	int nsfd;
 
+	memset(&local, 0, sizeof(local));
 	if (getsockname(fd, (struct sockaddr *)&local, &len) || fstat(fd, &st))
 		return -errno;
 	len = sizeof(info.tcpi_state);
@@ -329,6 +332,40 @@ int sockdiag_msg_sock(const struct nlmsghdr *h, uint64_t netns, struct tcp_sock 
  */
 #define DUMP_BUF 65536
 
+/*
+ * The messages of one recv() of a dump, buf aligned as netlink aligns: 1
+ * at NLMSG_DONE, 0 when more is to come, or -errno (an NLMSG_ERROR's, fn's).
+ */
+static int parse_msgs(const void *buf, size_t len, sockdiag_msg_fn fn, void *arg)
+{
+	const struct nlmsghdr *h;
+	int ret;
+
+	for (h = buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+		if (h->nlmsg_type == NLMSG_DONE)
+			return 1;
+		if (h->nlmsg_type == NLMSG_ERROR) {
+			const struct nlmsgerr *e = NLMSG_DATA(h);
+
+			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)) || e->error >= 0)
+				return -EPROTO;
+			return e->error;
+		}
+		if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY) {
+			ret = fn(h, arg);
+			if (ret)
+				return ret;
+		}
+		/*
+		 * NLMSG_NEXT() takes the padded length from len: an unpadded
+		 * last message would wrap the size_t len and read past buf.
+		 */
+		if (NLMSG_ALIGN(h->nlmsg_len) >= len)
+			break;
+	}
+	return 0;
+}
+
 int sockdiag_dump_each(int nl, const void *req, size_t len, sockdiag_msg_fn fn, void *arg)
 {
 	char *buf;
@@ -336,13 +373,11 @@ int sockdiag_dump_each(int nl, const void *req, size_t len, sockdiag_msg_fn fn, 
 
 	if (send(nl, req, len, 0) < 0)
 		return -errno;
-	buf = malloc(DUMP_BUF);
+	buf = malloc(DUMP_BUF);	/* malloc's alignment is netlink's and more */
 	if (!buf)
 		return -ENOMEM;
 	while (!ret) {
 		ssize_t n = recv(nl, buf, DUMP_BUF, 0);
-		const struct nlmsghdr *h;
-		size_t left;
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -350,15 +385,7 @@ int sockdiag_dump_each(int nl, const void *req, size_t len, sockdiag_msg_fn fn, 
 			ret = n < 0 ? -errno : -EPROTO;
 			break;
 		}
-		left = (size_t)n;
-		for (h = (const void *)buf; !ret && NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
-			if (h->nlmsg_type == NLMSG_DONE)
-				ret = 1;
-			else if (h->nlmsg_type == NLMSG_ERROR)
-				ret = ((const struct nlmsgerr *)NLMSG_DATA(h))->error ?: -EPROTO;
-			else if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY)
-				ret = fn(h, arg);
-		}
+		ret = parse_msgs(buf, (size_t)n, fn, arg);
 	}
 	free(buf);
 	return ret < 0 ? ret : 0;
@@ -377,6 +404,13 @@ static int take_tcp_msg(const struct nlmsghdr *h, void *arg)
 
 	ret = sockdiag_msg_sock(h, d->netns, &s);
 	return ret ? ret : tcp_table_append(d->t, &s);
+}
+
+int sockdiag_parse_dump(const void *buf, size_t len, uint64_t netns, struct tcp_table *t)
+{
+	struct tcp_dump d = { t, netns };
+
+	return parse_msgs(buf, len, take_tcp_msg, &d);
 }
 
 static int dump_family(int nl, int family, unsigned int state_mask, struct tcp_table *t,

@@ -68,6 +68,12 @@ int sockdiag_dump_each(int nl, const void *req, size_t len, sockdiag_msg_fn fn, 
  * request socket) or an older kernel's tcp_info ends before that field.
  */
 int64_t sockdiag_msg_age(const struct nlmsghdr *h);
+/*
+ * Appends to t the sockets of one recv() of a dump (replies to
+ * SOCK_DIAG_BY_FAMILY, buf aligned as netlink aligns): 1 when it ends with
+ * NLMSG_DONE, 0 when more is to come, or -errno (an NLMSG_ERROR's, -ENOMEM).
+ */
+int sockdiag_parse_dump(const void *buf, size_t len, uint64_t netns, struct tcp_table *t);
 
 /*
  * The TCP tables of pid's namespace: by sock_diag when fdclose may, else by

@@ -59,7 +59,7 @@ static void take_sockaddr(const struct sockaddr_storage *ss, uint8_t addr[16], u
 /* A closed socket has no peer (ENOTCONN); its addresses then stay zero. */
 static void take_endpoints(int ref, struct tcp_sock *s)
 {
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss = { 0 };
 	socklen_t len = sizeof(ss);
 
 	if (getpeername(ref, (struct sockaddr *)&ss, &len))

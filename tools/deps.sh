@@ -8,11 +8,14 @@
 # servers the t_method_* integration tests run by hand (redis, nginx,
 # haproxy), and those of the packaging checks (tools/lint.sh and
 # tools/package.sh: the bash completion under bash-completion, the .deb built
-# with debhelper and checked with lintian; tools/contrib.sh: systemd-analyze
-# verify of the units, the Kubernetes manifest read with python3-yaml).  The
-# integration tests parse the Prometheus text with python3-prometheus-client
-# (t_list_prometheus, t_watch) and run the Ansible role with ansible-core
-# (t_ansible).  `check` installs them when run
+# with debhelper and checked with lintian; tools/hardening.sh: hardening-check
+# from devscripts; tools/contrib.sh: systemd-analyze verify of the units, the
+# Kubernetes manifest read with python3-yaml).  The integration tests parse
+# the Prometheus text with python3-prometheus-client (t_list_prometheus,
+# t_watch) and run the Ansible role with ansible-core (t_ansible).
+# clang-tidy is for tools/lint.sh, libclang-rt-dev (libFuzzer, which clang
+# only recommends) for make fuzz, libcap2-bin (setcap) for t_setid.
+# `check` installs them when run
 # as root and missing, or names the exact apt-get line to run otherwise;
 # `install` installs them (idempotent).
 #
@@ -24,16 +27,16 @@
 set -u
 
 DEBS="pkg-config libunwind-dev libcapstone-dev libcmocka-dev liblzma-dev \
-iproute2 util-linux procps gdb strace jq man-db cppcheck clang \
-python3-prometheus-client ansible-core"
-TOOLS="pkg-config ss ip unshare nsenter setpriv gdb strace jq man cppcheck clang \
-ansible-playbook"
+iproute2 util-linux procps gdb strace jq man-db cppcheck clang clang-tidy libclang-rt-dev \
+libcap2-bin python3-prometheus-client ansible-core"
+TOOLS="pkg-config ss ip unshare nsenter setpriv setcap gdb strace jq man cppcheck clang \
+clang-tidy ansible-playbook"
 VM_DEBS="gcc-multilib busybox-static qemu-system-x86 qemu-system-arm mmdebstrap lld cpio"
 VM_TOOLS="busybox qemu-system-x86_64 qemu-system-aarch64 mmdebstrap ld.lld cpio"
 SERVER_DEBS="redis-server nginx haproxy"
 SERVER_TOOLS="redis-server redis-cli nginx haproxy"
-PKG_DEBS="bash-completion debhelper dpkg-dev lintian systemd python3-yaml"
-PKG_TOOLS="dh dpkg-buildpackage dpkg-deb lintian systemd-analyze"
+PKG_DEBS="bash-completion debhelper dpkg-dev lintian devscripts systemd python3-yaml"
+PKG_TOOLS="dh dpkg-buildpackage dpkg-deb lintian hardening-check systemd-analyze"
 POLICY=/usr/sbin/policy-rc.d
 POLICY_SAVED=$POLICY.fdclose-saved
 
@@ -50,6 +53,8 @@ missing() {
 		# nginx and haproxy live in /usr/sbin, off a user's PATH.
 		command -v "$t" >/dev/null 2>&1 || [ -x "/usr/sbin/$t" ] || return 0
 	done
+	# libFuzzer's runtime, where clang looks for it.
+	[ -e "$(clang -print-resource-dir)/lib/linux/libclang_rt.fuzzer-$(uname -m).a" ] || return 0
 	if [ "${2:-}" = vm ]; then
 		[ -e /usr/lib32/libc.a ] || return 0
 		[ -e /usr/share/bash-completion/bash_completion ] || return 0

@@ -17,6 +17,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <netinet/tcp.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -194,6 +195,84 @@ static void test_malformed(void **state)
 	assert_int_equal(sockdiag_msg_age(&r.h), TCP_AGE_UNKNOWN);
 }
 
+/* buf's first len bytes in a heap block of exactly that size, for ASan. */
+static void *exact_copy(const void *buf, size_t len)
+{
+	void *p = malloc(len);
+
+	assert_non_null(p);
+	memcpy(p, buf, len);
+	return p;
+}
+
+/*
+ * Found by tests/fuzz/fuzz_sockdiag: a last message whose length is not a
+ * multiple of 4, with no padding after it, made NLMSG_NEXT() wrap the
+ * remaining length and the next NLMSG_OK() read past the buffer.
+ */
+static void test_dump_unpadded_last(void **state)
+{
+	struct tcp_table t = { 0 };
+	struct reply r;
+	void *buf;
+
+	(void)state;
+	reply_init(&r);
+	reply_add(&r, INET_DIAG_MARK, 1);
+	assert_int_not_equal(r.h.nlmsg_len % NLMSG_ALIGNTO, 0);
+	buf = exact_copy(r.buf, r.h.nlmsg_len);
+	assert_int_equal(sockdiag_parse_dump(buf, r.h.nlmsg_len, 9, &t), 0);
+	assert_int_equal(t.count, 1);
+	assert_int_equal(t.socks[0].inode, 4242);
+	assert_int_equal(t.socks[0].netns, 9);
+	free(buf);
+	tcp_table_free(&t);
+}
+
+/* Two replies and NLMSG_DONE; then the ways a dump ends in an error. */
+static void test_dump_end(void **state)
+{
+	struct {
+		struct nlmsghdr h;
+		int error;
+	} done = { { sizeof(done), NLMSG_DONE, NLM_F_MULTI, 1, 0 }, 0 };
+	struct {
+		struct nlmsghdr h;
+		struct nlmsgerr e;
+	} err = { { sizeof(err), NLMSG_ERROR, 0, 1, 0 }, { -ENOENT, { 0 } } };
+	struct tcp_table t = { 0 };
+	char buf[4096] __attribute__((aligned(NLMSG_ALIGNTO)));
+	size_t len = 0;
+	struct reply r;
+	void *copy;
+
+	(void)state;
+	reply_init(&r);
+	reply_add_info(&r, sizeof(struct tcp_info), 1500);
+	memcpy(buf, r.buf, r.h.nlmsg_len);
+	len = NLMSG_ALIGN(r.h.nlmsg_len);
+	memcpy(buf + len, r.buf, r.h.nlmsg_len);
+	len += NLMSG_ALIGN(r.h.nlmsg_len);
+	memcpy(buf + len, &done, sizeof(done));
+	len += sizeof(done);
+	assert_int_equal(sockdiag_parse_dump(buf, len, 1, &t), 1);
+	assert_int_equal(t.count, 2);
+	assert_int_equal(t.socks[1].age_ms, 1500);
+	tcp_table_free(&t);
+
+	assert_int_equal(sockdiag_parse_dump(&err, sizeof(err), 1, &t), -ENOENT);
+	/* An acknowledgement (error 0) is no end of a dump. */
+	err.e.error = 0;
+	assert_int_equal(sockdiag_parse_dump(&err, sizeof(err), 1, &t), -EPROTO);
+	/* An NLMSG_ERROR too short for its nlmsgerr is not read past its end. */
+	err.h.nlmsg_len = sizeof(err.h);
+	copy = exact_copy(&err, sizeof(err.h));
+	assert_int_equal(sockdiag_parse_dump(copy, sizeof(err.h), 1, &t), -EPROTO);
+	free(copy);
+	assert_int_equal(t.count, 0);
+	tcp_table_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -203,6 +282,8 @@ int main(void)
 		cmocka_unit_test(test_no_info),
 		cmocka_unit_test(test_info_after_others),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_dump_unpadded_last),
+		cmocka_unit_test(test_dump_end),
 	};
 
 	return cmocka_run_group_tests_name("sockdiag", tests, NULL, NULL);
