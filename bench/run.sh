@@ -682,7 +682,7 @@ goals14() {
 			r=$(ratio "$(med $tag.fdclose)" "$(med $tag.ss)")
 			m=no
 			awk -v a="$(med $tag.fdclose)" -v b="$(med $tag.ss)" 'BEGIN { exit !(a + 0 <= b + 0) }' && m=yes
-			echo "| Goal #14.1 | --all-closewait, $(thou $((procs * per))) in $procs process$([ "$procs" = 1 ] || echo es), fds freed: <= 1.0x ss -K | $r ($(fmt_us "$(med $tag.fdclose)") vs $(fmt_us "$(med $tag.ss)")) | frozen per process median $(fmt_us "$(med $tag.frz)") | $(verdict14 $m "the target's frozen windows alone sum to $(fmt_us "$(med $tag.frz)") (median $(med $tag.nwin | cut -d. -f1) windows), $(ratio "$(med $tag.frz)" "$(med $tag.ss)") of ss -K's whole run; not worked on in this round") | | |"
+			echo "| Goal #14.1 | --all-closewait, $(thou $((procs * per))) in $procs process$([ "$procs" = 1 ] || echo es), fds freed: <= 1.0x ss -K | $r ($(fmt_us "$(med $tag.fdclose)") vs $(fmt_us "$(med $tag.ss)")) | frozen per process median $(fmt_us "$(med $tag.frz)") | $(verdict14 "$m" "the target's frozen windows alone sum to $(fmt_us "$(med $tag.frz)") (median $(med $tag.nwin | cut -d. -f1) windows), $(ratio "$(med $tag.frz)" "$(med $tag.ss)") of ss -K's whole run; not worked on in this round") | | |"
 		else
 			echo "| Goal #14.1 | --all-closewait vs ss -K, $(thou $((procs * per))) in $procs process(es) | n/a | | **NOT met**: not measurable here (no --all-closewait or no ss -K) | | |"
 		fi
@@ -695,19 +695,19 @@ goals14() {
 		m=no
 		lt "$(med frz$t)" "$f" || [ "$(med frz$t)" = "$f" ] && m=yes
 		fl=$(med frz$t.floor)
-		echo "| Goal #14.2 | frozen, $t threads: median <= $(fmt_us "$f") | $(fmt_us "$(med frz$t)") | floor for $t threads $(fmt_us "$fl") | $(verdict14 $m "$(floor_reason "$(med frz$t)" "$f" "$fl" "seize, interrupt, wait and detach of $t threads")") | | |"
+		echo "| Goal #14.2 | frozen, $t threads: median <= $(fmt_us "$f") | $(fmt_us "$(med frz$t)") | floor for $t threads $(fmt_us "$fl") | $(verdict14 "$m" "$(floor_reason "$(med frz$t)" "$f" "$fl" "seize, interrupt, wait and detach of $t threads")") | | |"
 	done
 	r=$(calc "$(med frz1) / $(med floor)" 2>/dev/null)
 	m=no
 	awk -v r="$r" 'BEGIN { exit !(r ~ /^[0-9.]+$/ && r <= 1.5) }' && m=yes
-	echo "| Goal #14.3 | frozen, 1 thread: <= 1.5x the floor of this run | $(ratio "$(med frz1)" "$(med floor)") ($(fmt_us "$(med frz1)") vs $(fmt_us "$(med floor)")) | floor with the two round trips an injected syscall needs: $(fmt_us "$(med frz1.floor2)"), $(ratio "$(med frz1.floor2)" "$(med floor)") the floor | $(verdict14 $m "$(if awk -v a="$(med frz1.floor2)" -v b="$(med floor)" 'BEGIN { exit !(a > 1.5 * b) }'; then echo "the floor with the two round trips alone is $(ratio "$(med frz1.floor2)" "$(med floor)") the floor here: a syscall run by ptrace cannot meet 1.5x on this machine"; else echo "fdclose's own work in the window is $(fmt_us "$(calc "$(med frz1) - $(med frz1.floor2)")") beyond the floor with two round trips"; fi)") | | |"
+	echo "| Goal #14.3 | frozen, 1 thread: <= 1.5x the floor of this run | $(ratio "$(med frz1)" "$(med floor)") ($(fmt_us "$(med frz1)") vs $(fmt_us "$(med floor)")) | floor with the two round trips an injected syscall needs: $(fmt_us "$(med frz1.floor2)"), $(ratio "$(med frz1.floor2)" "$(med floor)") the floor | $(verdict14 "$m" "$(if awk -v a="$(med frz1.floor2)" -v b="$(med floor)" 'BEGIN { exit !(a > 1.5 * b) }'; then echo "the floor with the two round trips alone is $(ratio "$(med frz1.floor2)" "$(med floor)") the floor here: a syscall run by ptrace cannot meet 1.5x on this machine"; else echo "fdclose's own work in the window is $(fmt_us "$(calc "$(med frz1) - $(med frz1.floor2)")") beyond the floor with two round trips"; fi)") | | |"
 	m=no
 	awk -v r="${R[g.beyond]:-}" 'BEGIN { exit !(r ~ /^[0-9.]+$/ && r >= 800) }' && m=yes
 	# fdclose beyond /bin/true shorter than its own frozen window: the
 	# process start's noise is larger than what is measured.
 	lt "$(calc "$(med one.fdclose) - $(med one.true)")" "$(med one.frozen)" &&
 		m="not measurable in this run: fdclose beyond /bin/true ($(fmt_sus "$(calc "$(med one.fdclose) - $(med one.true)")")) is shorter than its own frozen window, process start varies more than that here"
-	echo "| Goal #14.5 | one fd: >= 800x gdb beyond process start | $(ratio "$(calc "$(med one.gdb) - $(med one.true)")" "$(calc "$(med one.fdclose) - $(med one.true)")") | fdclose beyond process start $(fmt_us "$(calc "$(med one.fdclose) - $(med one.true)")"): frozen $(fmt_us "$(med one.frozen)"), start-up beyond /bin/true $(fmt_sus "$(calc "$(med one.start) - $(med one.true)")") | $(verdict14 $m "800x needs fdclose within $(fmt_us "$(calc "($(med one.gdb) - $(med one.true)) / 800")") beyond process start; the frozen window alone takes $(fmt_us "$(med one.frozen)")") | | |"
+	echo "| Goal #14.5 | one fd: >= 800x gdb beyond process start | $(ratio "$(calc "$(med one.gdb) - $(med one.true)")" "$(calc "$(med one.fdclose) - $(med one.true)")") | fdclose beyond process start $(fmt_us "$(calc "$(med one.fdclose) - $(med one.true)")"): frozen $(fmt_us "$(med one.frozen)"), start-up beyond /bin/true $(fmt_sus "$(calc "$(med one.start) - $(med one.true)")") | $(verdict14 "$m" "800x needs fdclose within $(fmt_us "$(calc "($(med one.gdb) - $(med one.true)) / 800")") beyond process start; the frozen window alone takes $(fmt_us "$(med one.frozen)")") | | |"
 }
 
 inside() {
