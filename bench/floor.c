@@ -19,9 +19,11 @@
  *
  * With -r, the first thread then makes TRIPS round trips before the
  * detach: resumed (PTRACE_CONT, its interrupted call restarts) and
- * interrupted again.  An injected syscall needs two such trips at least
- * (to its entry stop, to its exit stop): -r 2 is the least a one-syscall
- * window can cost.
+ * interrupted again.  An injected syscall needs two trips at least (to its
+ * entry stop, to its exit stop): -r 2 approximates them.  Only
+ * approximates: a trip here also wakes the thread out of the call it
+ * re-entered, and under load it measured from 1.2x to 10x the bare floor,
+ * sometimes more than fdclose's whole window.
  *
  * It refuses any process whose executable is not EXE, or that has not
  * exactly THREADS threads (default 1): it is meant for a fixture the bench
