@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sched.h>
 #include <setjmp.h>
 #include <unistd.h>
@@ -176,16 +177,6 @@ int regs_set(pid_t tid, const struct arch_regs *regs)
 	return arch && arch->store_regsets ? arch->store_regsets(tid, regs) : 0;
 }
 
-static struct frozen_thread *find_thread(struct frozen *fz, pid_t tid)
-{
-	size_t i;
-
-	for (i = 0; i < fz->count; i++)
-		if (fz->threads[i].tid == tid)
-			return &fz->threads[i];
-	return NULL;
-}
-
 static int add_thread(struct frozen *fz, pid_t tid)
 {
 	struct frozen_thread *t = array_grow(fz->threads, &fz->cap, fz->count, sizeof(*t));
@@ -277,6 +268,7 @@ static int seize_after_eperm(struct frozen *fz, pid_t tid)
 	return ret == -EPERM && thread_is_exiting(fz->pid, tid) ? -ESRCH : ret;
 }
 
+/* Seizes tid and holds it in fz, not yet interrupted: 1, 0 (gone or exiting) or -errno. */
 static int seize_thread(struct frozen *fz, pid_t tid)
 {
 	int ret = seize_bounded(tid, fz->deadline_ns);
@@ -292,68 +284,116 @@ static int seize_thread(struct frozen *fz, pid_t tid)
 		ptrace(PTRACE_DETACH, tid, NULL, NULL);
 		return ret;
 	}
-	if (ptrace(PTRACE_INTERRUPT, tid, NULL, NULL) && errno != ESRCH)
-		return -errno;
 	return 1;
 }
 
 /*
- * Calls fn for every thread listed in /proc/PID/task; stops at and returns
- * fn's first negative value, else the sum of what fn returned.  The task
- * directory stays open across rounds and is re-read from offset 0: raw
- * getdents64 keeps the frozen window free of stdio's extra syscalls.
+ * Interrupts the threads seized since index from: all the seizes first,
+ * then all the interrupts, so that the kernel's work of each kind runs back
+ * to back and no interrupted thread waits for the next seize.
  */
-static int each_listed_thread(struct frozen *fz, int (*fn)(struct frozen *fz, pid_t tid))
+static int interrupt_from(struct frozen *fz, size_t from)
+{
+	int first_err = 0;
+	size_t i;
+
+	/* Every seized thread, even after a failure: thaw detaches only stopped ones. */
+	for (i = from; i < fz->count; i++)
+		if (ptrace(PTRACE_INTERRUPT, fz->threads[i].tid, NULL, NULL) && errno != ESRCH &&
+		    !first_err)
+			first_err = -errno;
+	return first_err;
+}
+
+/*
+ * The thread ids listed in /proc/PID/task, into a growing array: 0 or
+ * -errno.  The directory stays open across rounds and is re-read from
+ * offset 0: raw getdents64 keeps the frozen window free of stdio's extra
+ * syscalls.
+ */
+static int list_threads(struct frozen *fz, pid_t **tids, size_t *n)
 {
 	char buf[16384];
-	int sum = 0;
-	ssize_t n;
+	size_t cap = *n = 0;
+	ssize_t got;
 
 	if (lseek(fz->task_fd, 0, SEEK_SET) < 0)
 		return -errno;
-	while ((n = syscall(SYS_getdents64, fz->task_fd, buf, sizeof(buf))) > 0) {
+	while ((got = syscall(SYS_getdents64, fz->task_fd, buf, sizeof(buf))) > 0) {
 		ssize_t off = 0;
 
-		while (off < n) {
+		while (off < got) {
 			struct dirent64 *de = (struct dirent64 *)(buf + off);
-			pid_t tid = proc_parse_pid(de->d_name);
-			int ret;
+			pid_t tid = proc_parse_pid(de->d_name), *bigger;
 
 			off += de->d_reclen;
 			if (!tid)
 				continue;
-			ret = fn(fz, tid);
-			if (ret < 0)
-				return ret;
-			sum += ret;
+			bigger = array_grow(*tids, &cap, *n, sizeof(*bigger));
+			if (!bigger)
+				return -ENOMEM;
+			*tids = bigger;
+			(*tids)[(*n)++] = tid;
 		}
 	}
 	/* The task directory of a process that has died since it was opened. */
-	if (n < 0)
+	if (got < 0)
 		return errno == ENOENT ? -ESRCH : -errno;
-	return sum;
+	return 0;
 }
 
-static int count_one(struct frozen *fz, pid_t tid)
+static int compare_pid(const void *a, const void *b)
 {
-	(void)fz;
-	(void)tid;
-	return 1;
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
 }
 
-static int seize_if_new(struct frozen *fz, pid_t tid)
+/*
+ * Seizes, then interrupts, each of tids[0..n) not held yet; returns how
+ * many, or -errno.  What is held is looked up in a sorted copy: a linear
+ * search for each of 1,000 listed threads cost a millisecond.
+ */
+static int seize_listed(struct frozen *fz, const pid_t *tids, size_t n)
 {
-	if (find_thread(fz, tid))
-		return 0;
-	if (!fz->count)
-		clock_gettime(CLOCK_MONOTONIC, &fz->frozen_at);
-	return seize_thread(fz, tid);
+	size_t held = fz->count, i;
+	pid_t *sorted = NULL;
+	int ret = 0, seized = 0, interrupt_ret;
+
+	if (held) {
+		sorted = malloc(held * sizeof(*sorted));
+		if (!sorted)
+			return -ENOMEM;
+		for (i = 0; i < held; i++)
+			sorted[i] = fz->threads[i].tid;
+		qsort(sorted, held, sizeof(*sorted), compare_pid);
+	}
+	for (i = 0; i < n; i++) {
+		if (held && bsearch(&tids[i], sorted, held, sizeof(*sorted), compare_pid))
+			continue;
+		if (!fz->count)
+			clock_gettime(CLOCK_MONOTONIC, &fz->frozen_at);
+		ret = seize_thread(fz, tids[i]);
+		if (ret < 0)
+			break;
+		seized += ret;
+	}
+	free(sorted);
+	interrupt_ret = interrupt_from(fz, held);
+	if (ret >= 0)
+		ret = interrupt_ret;
+	return ret < 0 ? ret : seized;
 }
 
-/* Seizes the threads not yet held; returns how many, or -errno. */
-static int seize_new_threads(struct frozen *fz)
+/* Linear: only a leader's wait, after every other thread's, looks others up. */
+static struct frozen_thread *find_thread(struct frozen *fz, pid_t tid)
 {
-	return each_listed_thread(fz, seize_if_new);
+	size_t i;
+
+	for (i = 0; i < fz->count; i++)
+		if (fz->threads[i].tid == tid)
+			return &fz->threads[i];
+	return NULL;
 }
 
 static void note_stop(struct frozen_thread *t, int status)
@@ -377,6 +417,21 @@ static void note_stop(struct frozen_thread *t, int status)
  */
 int wait_thread(struct frozen *fz, pid_t tid, long long deadline_ns, int *status)
 {
+	/*
+	 * Any other thread reports its own end: wait for it alone.  Each
+	 * waitpid(-1) walks every tracee in the kernel, so consuming a
+	 * thousand stops through it costs tens of milliseconds.
+	 */
+	while (tid != fz->pid) {
+		pid_t r = waitpid(tid, status, __WALL);
+
+		if (r == tid)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return -errno;	/* ECHILD: the number names nobody now (exec) */
+		if (clock_now_ns() > deadline_ns)
+			return -ETIMEDOUT;
+	}
 	for (;;) {
 		struct frozen_thread *other;
 		int st;
@@ -401,26 +456,42 @@ int wait_thread(struct frozen *fz, pid_t tid, long long deadline_ns, int *status
 	}
 }
 
+static int wait_stopped(struct frozen *fz, struct frozen_thread *t, long long deadline)
+{
+	int status, ret;
+
+	if (t->stop != STOP_NONE)
+		return 0;
+	ret = wait_thread(fz, t->tid, deadline, &status);
+	if (ret == -ECHILD) {
+		t->stop = STOP_GONE;
+		return 0;
+	}
+	if (!ret)
+		note_stop(t, status);
+	return ret;
+}
+
+/*
+ * The leader last: a killed process's leader is reported only once every
+ * other thread has been, and by then those are.
+ */
 static int wait_all_stopped(struct frozen *fz, long long deadline)
 {
+	struct frozen_thread *leader = NULL;
 	size_t i;
+	int ret;
 
 	for (i = 0; i < fz->count; i++) {
-		struct frozen_thread *t = &fz->threads[i];
-		int status, ret;
-
-		if (t->stop != STOP_NONE)
-			continue;
-		ret = wait_thread(fz, t->tid, deadline, &status);
-		if (ret == -ECHILD) {
-			t->stop = STOP_GONE;
+		if (fz->threads[i].tid == fz->pid) {
+			leader = &fz->threads[i];
 			continue;
 		}
+		ret = wait_stopped(fz, &fz->threads[i], deadline);
 		if (ret)
 			return ret;
-		note_stop(t, status);
 	}
-	return 0;
+	return leader ? wait_stopped(fz, leader, deadline) : 0;
 }
 
 static bool any_thread_held(const struct frozen *fz)
@@ -433,10 +504,34 @@ static bool any_thread_held(const struct frozen *fz)
 	return false;
 }
 
+/*
+ * True when the kernel counts exactly the threads we hold stopped: then no
+ * thread is left that we have not seen.  The count is the thread group's
+ * own (signal->nr_threads): the link count of /proc/PID/task is 2 plus it
+ * (proc_task_getattr() in fs/proc/base.c), one fstat of the directory we
+ * hold open, where listing it again cost 1-2 ms for 1,000 threads.  Every
+ * thread we hold is in that count, a traced one even once killed, until we
+ * reap it; so an equal count leaves no room for a stranger.  Anything else
+ * (a zombie main thread, a thread on its way out) is answered by the
+ * listing.
+ */
+static bool all_threads_held(const struct frozen *fz)
+{
+	size_t held = 0, i;
+	struct stat st;
+
+	if (fstat(fz->task_fd, &st) || st.st_nlink < 2)
+		return false;
+	for (i = 0; i < fz->count; i++)
+		held += fz->threads[i].stop == STOP_EVENT || fz->threads[i].stop == STOP_SIGNAL;
+	return st.st_nlink - 2 == held;
+}
+
 int freeze(struct frozen *fz, pid_t pid, unsigned int timeout_ms)
 {
-	long long deadline;
-	int ret, round;
+	pid_t *tids = NULL;
+	size_t n;
+	int ret;
 
 	memset(fz, 0, sizeof(*fz));
 	fz->pid = pid;
@@ -444,24 +539,30 @@ int freeze(struct frozen *fz, pid_t pid, unsigned int timeout_ms)
 	fz->task_fd = proc_open(O_RDONLY | O_DIRECTORY, "%d/task", pid);
 	if (fz->task_fd < 0)
 		return fz->task_fd == -ENOENT ? -ESRCH : fz->task_fd;
-	deadline = frozen_deadline(fz);
-	fz->deadline_ns = deadline;
-	ret = each_listed_thread(fz, count_one);
-	if (ret < 0)
+	fz->deadline_ns = frozen_deadline(fz);
+	/* Listed before the window opens: a thread born since is found below. */
+	ret = list_threads(fz, &tids, &n);
+	if (ret)
 		goto close_task_dir;
 	deadline_arm(timeout_ms);
-	sched_boost(fz, (size_t)ret);
-	/* Once every known thread is stopped none can start another: a quiet re-read ends it. */
-	for (round = 0;; round++) {
-		ret = seize_new_threads(fz);
+	sched_boost(fz, n);
+	ret = seize_listed(fz, tids, n);
+	/* Once every known thread is stopped none can start another. */
+	for (;;) {
 		if (ret < 0)
 			goto thaw_seized;
-		if (ret == 0 && round > 0)
-			break;
-		ret = wait_all_stopped(fz, deadline);
+		ret = wait_all_stopped(fz, fz->deadline_ns);
 		if (ret)
 			goto thaw_seized;
+		if (all_threads_held(fz))
+			break;
+		ret = list_threads(fz, &tids, &n);
+		if (!ret)
+			ret = seize_listed(fz, tids, n);
+		if (ret == 0)
+			break;	/* a quiet re-read, every thread stopped */
 	}
+	free(tids);
 	if (!any_thread_held(fz)) {
 		ret = -ESRCH;
 		goto thaw_seized;
@@ -469,10 +570,12 @@ int freeze(struct frozen *fz, pid_t pid, unsigned int timeout_ms)
 	return 0;
 
 thaw_seized:
+	free(tids);
 	thaw(fz);
 	return ret;
 
 close_task_dir:
+	free(tids);
 	close(fz->task_fd);
 	fz->task_fd = -1;
 	return ret == -ENOENT ? -ESRCH : ret;
@@ -496,6 +599,8 @@ static int restore_thread(struct frozen *fz, struct frozen_thread *t)
 {
 	int ret = 0;
 
+	if (!t->dirty)
+		return 0;
 	if (t->regs_saved) {
 		struct arch_regs regs = t->regs;
 

@@ -34,6 +34,12 @@ struct frozen_thread {
 	uint64_t sigmask;	/* the thread's own mask, put back at thaw */
 	bool regs_saved;
 	struct arch_regs regs;	/* as found, put back at thaw */
+	/*
+	 * Registers or mask changed since the thread was found (our code runs
+	 * in it): thaw puts them back.  A worker that left our code has its
+	 * own already, and a thread never touched needs nothing.
+	 */
+	bool dirty;
 };
 
 enum sched_boost {

@@ -480,6 +480,26 @@ static void read_cloexec(struct batch *b)
 			b->targets[i].cloexec = false;
 }
 
+/*
+ * capstone's first decode builds its tables (~0.7 ms): it is paid before
+ * the window, and only when the window may need it, to find a syscall in
+ * the [vdso] of a process whose thread is not in a syscall (busy, or
+ * between two).  A thread in one offers the instruction behind its pc,
+ * which needs no decoder (site.c).
+ */
+static int decoder_ready_for(pid_t tid)
+{
+	char buf[32];
+	int fd = proc_open(0, "%d/syscall", tid);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	if (n > 0 && buf[0] >= '0' && buf[0] <= '9')
+		return 0;
+	return site_decoder_prepare(arch_native());
+}
+
 static int ops_in_windows(enum window_act act, pid_t pid, pid_t fd_task,
 			  struct op_target *targets, size_t n, const struct op_params *p,
 			  struct op_stats *stats)
@@ -496,7 +516,7 @@ static int ops_in_windows(enum window_act act, pid_t pid, pid_t fd_task,
 		ret = -ERANGE;
 		goto fail_all;
 	}
-	ret = site_decoder_prepare(arch_native());
+	ret = decoder_ready_for(fd_task);
 	if (ret)
 		goto fail_all;
 	refs = malloc(n * sizeof(*refs));

@@ -83,6 +83,7 @@ int worker_enter(struct frozen *fz)
 {
 	uint64_t all = ~0ULL;
 
+	fz->worker->dirty = true;
 	if (ptrace(PTRACE_SETSIGMASK, fz->worker->tid, (void *)sizeof(all), &all))
 		return -errno;
 	return 0;
@@ -101,6 +102,9 @@ int worker_leave(struct frozen *fz)
 		ret = fz->arch->restore_fragile(t->tid, fz->worker_fragile);
 	if (!ret && ptrace(PTRACE_SETSIGMASK, t->tid, (void *)sizeof(t->sigmask), &t->sigmask))
 		ret = -errno;
+	/* Its own again: thaw need not put them back a second time. */
+	if (!ret)
+		t->dirty = false;
 	return ret;
 }
 
