@@ -563,6 +563,7 @@ int freeze(struct frozen *fz, pid_t pid, unsigned int timeout_ms)
 			break;	/* a quiet re-read, every thread stopped */
 	}
 	free(tids);
+	tids = NULL;
 	if (!any_thread_held(fz)) {
 		ret = -ESRCH;
 		goto thaw_seized;
