@@ -37,9 +37,12 @@ CMOCKA_LIBS = $(shell pkg-config --libs cmocka)
 # binary has each.  dpkg-buildflags' CPPFLAGS say -D_FORTIFY_SOURCE=2: -U
 # first, so that level 3 (object sizes known only at run time) replaces it
 # without a redefinition warning.  -fcf-protection is x86's CET (endbr64,
-# shadow stack notes); elsewhere the compiler refuses it.
+# shadow stack notes); elsewhere the compiler refuses it.  clang 14 has no
+# stack-clash probes for arm64 and says so: the flag goes where the compiler
+# takes it (tools/hardening.sh checks the host's build, where it must).
 HARDEN_CPPFLAGS := -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3
-HARDEN_CFLAGS := -fstack-protector-strong -fstack-clash-protection \
+cc_takes = $(shell $(CC) -Werror $(1) -x c -c -o /dev/null /dev/null >/dev/null 2>&1 && echo $(1))
+HARDEN_CFLAGS := -fstack-protector-strong $(call cc_takes,-fstack-clash-protection) \
 	$(if $(filter x86_64 i%86,$(ARCH)),-fcf-protection)
 # Full RELRO: in a static, non-PIE binary nothing is bound lazily (there is
 # no dynamic section); -z now still moves .got.plt, which the ifunc

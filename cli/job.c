@@ -17,25 +17,10 @@
 #include "proc/pid.h"
 #include "proc/proc.h"
 
-/*
- * 0 while the pinned process lives (a zombie still counts: its pid is not
- * free yet), -ESRCH once it was reaped.  The pidfd's fdinfo says "Pid: -1"
- * then; no signal, not even 0, is sent, so --dry-run stays silent.
- */
+/* 0 while the pinned process lives (a zombie too), -ESRCH once it was reaped. */
 static int job_pinned_alive(const struct job *job)
 {
-	const char *v;
-	size_t len;
-	char *text;
-	int ret = 0;
-
-	if (job->pidfd < 0 || proc_read_all(&text, &len, "self/fdinfo/%d", job->pidfd))
-		return 0;	/* cannot tell: as without a pin */
-	v = proc_status_field(text, "Pid");
-	if (v && !strncmp(v, "-1", 2))
-		ret = -ESRCH;
-	free(text);
-	return ret;
+	return job->pidfd >= 0 && pidfd_reaped(job->pidfd) ? -ESRCH : 0;
 }
 
 /*
@@ -203,6 +188,8 @@ void job_act(const struct options *opt, struct job *job)
 		.threads = job->ti.threads,
 		.seccomp_filtered = job->ti.seccomp == 2,
 		.force_unchecked = opt->force,
+		.pinned = job->pidfd >= 0,
+		.pin = job->pidfd,
 	};
 	sigset_t held;
 	int ret;
@@ -215,7 +202,7 @@ void job_act(const struct options *opt, struct job *job)
 		after_act(opt, job);
 		return;
 	}
-	/* The pid still names the admitted process, so the method's own pidfd will too. */
+	/* The pid still names the admitted process; the method checks again once it holds it. */
 	if (job_pinned_alive(job)) {
 		job_settle_all(job, OP_SKIPPED, -ESRCH, "the process exited");
 		after_act(opt, job);

@@ -27,6 +27,7 @@
 #include "injector/internal.h"
 #include "injector/ops.h"
 #include "injector/seccomp.h"
+#include "proc/pid.h"
 #include "proc/proc.h"
 
 /* The first window's size; later ones are scaled to fill max_pause_us. */
@@ -312,6 +313,16 @@ static int thaw_counted(struct frozen *fz, struct op_stats *stats)
  * Freezes pid with a worker ready to run syscalls; 0, or -errno with pid
  * thawed: -EBUSY when every try caught only threads taking a signal.
  */
+/*
+ * The process the caller pinned, or one opened by number (-1 with errno).
+ * Through the pin, what pidfd_getfd() reaches is the admitted process's,
+ * even if its pid was reused since.
+ */
+static int pidfd_of(pid_t pid, const struct op_params *p)
+{
+	return p->pinned ? p->pin : (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
 static int freeze_with_worker(struct frozen *fz, pid_t pid, const struct op_params *p,
 			      struct op_stats *stats)
 {
@@ -321,6 +332,14 @@ static int freeze_with_worker(struct frozen *fz, pid_t pid, const struct op_para
 		ret = freeze(fz, pid, p->timeout_ms);
 		if (ret)
 			return ret;
+		/*
+		 * The threads held are pid's: if the pinned process is still
+		 * not reaped now, its pid cannot name another, so they are its.
+		 */
+		if (p->pinned && pidfd_reaped(p->pin)) {
+			thaw_counted(fz, stats);
+			return -ESRCH;
+		}
 		ret = frozen_prepare(fz);
 		if (!ret)
 			return 0;
@@ -532,7 +551,7 @@ static int ops_in_windows(enum window_act act, pid_t pid, pid_t fd_task,
 	if (size < 1)
 		size = 1;
 	/* A zombie main thread has no fd table: pidfd_getfd() cannot use it. */
-	pidfd = fd_task == pid ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+	pidfd = fd_task == pid ? pidfd_of(pid, p) : -1;
 	placeholder_init(&ph, fd_task, pidfd);
 	while (start < n && !ret) {
 		struct batch b = { act, fd_task, targets + start, refs + start, n - start, &ph,
@@ -562,7 +581,7 @@ static int ops_in_windows(enum window_act act, pid_t pid, pid_t fd_task,
 	}
 	if (ph.num >= 0)
 		release_placeholder_window(pid, &ph, p, stats);
-	if (pidfd >= 0)
+	if (pidfd >= 0 && !p->pinned)
 		close(pidfd);
 	free(refs);
 	if (ret)
@@ -625,7 +644,6 @@ int ops_shutdown(pid_t pid, pid_t fd_task, struct op_target *targets, size_t n,
 	int pidfd, ret = 0;
 	size_t i;
 
-	(void)p;
 	memset(stats, 0, sizeof(*stats));
 	if (!count_pending(targets, n))
 		return 0;
@@ -634,7 +652,7 @@ int ops_shutdown(pid_t pid, pid_t fd_task, struct op_target *targets, size_t n,
 		ret = -EXDEV;
 		goto fail_all;
 	}
-	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	pidfd = pidfd_of(pid, p);
 	if (pidfd < 0) {
 		ret = -errno;
 		goto fail_all;
@@ -642,7 +660,8 @@ int ops_shutdown(pid_t pid, pid_t fd_task, struct op_target *targets, size_t n,
 	for (i = 0; i < n && !ret; i++)
 		if (targets[i].result == OP_PENDING)
 			ret = shutdown_one(pidfd, &targets[i]);
-	close(pidfd);
+	if (!p->pinned)
+		close(pidfd);
 	if (ret)
 		goto fail_all;
 	return 0;

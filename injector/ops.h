@@ -64,6 +64,13 @@ struct op_params {
 	 */
 	bool seccomp_filtered;
 	bool force_unchecked;
+	/*
+	 * A pidfd of the process admitted (pinned): the method's pidfd_getfd
+	 * goes through it, and once a freeze holds the pid's threads the pin
+	 * must not have been reaped, or the pid names another process now.
+	 */
+	bool pinned;
+	int pin;
 };
 
 struct op_stats {

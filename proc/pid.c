@@ -156,6 +156,17 @@ uint64_t socket_netns(int sock)
 	return inode;
 }
 
+bool pidfd_reaped(int pidfd)
+{
+	char text[512];
+	const char *v;
+
+	if (proc_read_buf(text, sizeof(text), "self/fdinfo/%d", pidfd) <= 0)
+		return false;	/* cannot tell: as without a pin */
+	v = proc_status_field(text, "Pid");
+	return v && !strncmp(v, "-1", 2);
+}
+
 int pid_comm(pid_t pid, char comm[COMM_LEN])
 {
 	char buf[COMM_LEN + 1];

@@ -43,6 +43,13 @@ int self_netns(uint64_t *inode);
 /* The namespace a socket lives in (SIOCGSKNS: needs CAP_NET_ADMIN there); 0 unknown. */
 uint64_t socket_netns(int sock);
 
+/*
+ * Whether the process a pidfd pins has been reaped: its pid may then name
+ * another process.  A zombie is not reaped yet: its pid is still its own.
+ * Read from /proc/self/fdinfo ("Pid: -1"), so nothing is sent to it.
+ */
+bool pidfd_reaped(int pidfd);
+
 /* pid's name from /proc/PID/comm, NUL-terminated, cut to COMM_LEN; 0 or -errno. */
 int pid_comm(pid_t pid, char comm[COMM_LEN]);
 /*
