@@ -17,27 +17,6 @@ need_fdclose
 need_sweep_fixtures
 syslog_capture_start
 
-# stop_watch PID SIGNAL MAX_MS WHAT: sends SIGNAL, checks it exits 0 within MAX_MS.
-stop_watch() {
-	local t0 rc ms
-	t0=$(ms_now)
-	kill -s "$2" "$1" || fail "$4: fdclose --watch (pid $1) is not running"
-	wait "$1"
-	rc=$?
-	ms=$(($(ms_now) - t0))
-	assert_eq 0 "$rc" "$4: exit status after SIG$2"
-	[ "$ms" -le "$3" ] || fail "$4: exited $ms ms after SIG$2, more than $3 ms"
-	log "$4: exited $ms ms after SIG$2"
-}
-
-# passes: the "watch pass N" lines in the syslog capture.
-passes() {
-	grep -c 'fdclose\[[0-9]*\]: watch pass [0-9]*:' "$IT_SYSLOG"
-}
-passes_at_least() {
-	[ "$(passes)" -ge "$1" ]
-}
-
 # ---- exits at once on SIGTERM and SIGINT, also with a long interval
 for sig in TERM INT; do
 	: >"$IT_SYSLOG"
