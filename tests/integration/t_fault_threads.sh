@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Threads are born and die while fdclose freezes the target: cwfix --spawn
-# 1000 starts a thousand short threads a second (each lives about 1 ms), so
+# 2500 starts 2,500 short threads a second (each lives about 1 ms: two or
+# three alive at any time; at 1,000 a second a quiet machine caught exactly
+# one in every freeze, and the count never moved), so
 # /proc/PID/task is out of date as soon as fdclose reads it: threads appear
 # between its rounds of seizing, others exit before or while being seized.
 # Twelve runs, one fd each, then the bulk loop on the rest: every run must
@@ -16,7 +18,7 @@ need_root
 need_fdclose
 need_fixtures
 
-fx_start p --mode read --closewait 40 --live 1 --spawn 1000
+fx_start p --mode read --closewait 40 --live 1 --spawn 2500
 pid=$(fx_pid p)
 wait_parked p
 
