@@ -28,6 +28,22 @@
 #include "scan/fdtable.h"
 #include "scan/sockdiag.h"
 
+/*
+ * Where a pass's wall time went, in microseconds, for the summary: what
+ * make bench sets beside ss -K.  act is the act's own work beyond the
+ * references, the frozen windows and the release.
+ */
+struct phases {
+	long long scan;		/* the tables, the fd walk, --settle's wait */
+	long long admit;	/* pinning and inspecting each process */
+	long long references;	/* pidfd_getfd of each fd, checked against the scan */
+	long long frozen;	/* the windows: every target's frozen time */
+	long long act;
+	long long release;	/* dropping the references: the last one frees the socket */
+	long long confirm;	/* reading each namespace's tables again */
+	long long report;	/* every line of output and the audit */
+};
+
 struct tally {
 	size_t closed;			/* sockets the method ended, in every holder */
 	size_t failed;
@@ -94,13 +110,16 @@ static void target_from_holder(const struct options *opt, const struct scan_resu
  * served by then, and ended records which.
  */
 static void act_on_process(const struct options *opt, struct job *job,
-			   struct inode_map *ended)
+			   struct inode_map *ended, struct phases *ph)
 {
+	long long t0 = clock_now_ns(), t1;
 	char why[256];
 	size_t i, unused;
 	int ret;
 
 	ret = job_admit(opt, job, why, sizeof(why));
+	t1 = clock_now_ns();
+	ph->admit += (t1 - t0) / 1000;
 	if (ret && !job->inspected) {
 		job_settle_all(job, OP_SKIPPED, -ESRCH, "the process exited");
 		goto release;
@@ -120,6 +139,11 @@ static void act_on_process(const struct options *opt, struct job *job,
 	/* For the process line: what the act left it ("16,003 -> 12 fds"). */
 	if (!opt->dry_run && pid_count_fds(job->ti.fd_task, &job->fds_after))
 		job->fds_after = SIZE_MAX;
+	ph->references += job->stats.refs_us;
+	ph->frozen += job->stats.frozen_us;
+	ph->release += job->stats.release_us;
+	ph->act += (clock_now_ns() - t1) / 1000 - job->stats.refs_us - job->stats.frozen_us -
+		   job->stats.release_us;
 	for (i = 0; opt->method->once_per_socket && i < job->n; i++)
 		if (job->targets[i].result == OP_DONE || job->targets[i].result == OP_WOULD)
 			inode_map_put(ended, job->targets[i].id.ino, i);
@@ -352,7 +376,22 @@ static int tally_sockets(const struct job *jobs, size_t njobs, size_t count, str
 	return 0;
 }
 
-static void print_summary(const struct options *opt, const struct tally *t, long long wall_us)
+static void add_phases(struct json_line *j, const struct phases *ph)
+{
+	json_object_begin(j, "phases_us");
+	json_add_i64(j, "scan", ph->scan);
+	json_add_i64(j, "admit", ph->admit);
+	json_add_i64(j, "references", ph->references);
+	json_add_i64(j, "frozen", ph->frozen);
+	json_add_i64(j, "act", ph->act);
+	json_add_i64(j, "release", ph->release);
+	json_add_i64(j, "confirm", ph->confirm);
+	json_add_i64(j, "report", ph->report);
+	json_object_end(j);
+}
+
+static void print_summary(const struct options *opt, const struct tally *t,
+			  const struct phases *ph, long long wall_us)
 {
 	long long median = t->nfrozen ? t->frozen_us[t->nfrozen / 2] : 0;
 	long long max = t->nfrozen ? t->frozen_us[t->nfrozen - 1] : 0;
@@ -366,7 +405,11 @@ static void print_summary(const struct options *opt, const struct tally *t, long
 		       t->failed, t->skipped);
 		if (t->nfrozen && !opt->dry_run)
 			pr_verbose("frozen per process: median %lld us, max %lld us; "
-				   "%lld us in all", median, max, wall_us);
+				   "%lld us in all: scan %lld, admit %lld, references %lld, "
+				   "frozen %lld, act %lld, release %lld, confirm %lld, "
+				   "report %lld", median, max, wall_us, ph->scan, ph->admit,
+				   ph->references, ph->frozen, ph->act, ph->release,
+				   ph->confirm, ph->report);
 		fflush(stdout);
 		return;
 	}
@@ -382,6 +425,7 @@ static void print_summary(const struct options *opt, const struct tally *t, long
 	json_add_i64(&j, "frozen_us_median", median);
 	json_add_i64(&j, "frozen_us_max", max);
 	json_add_i64(&j, "wall_us", wall_us);
+	add_phases(&j, ph);
 	if (json_end(&j, stdout))
 		pr_errno(ENOMEM, "writing JSON");
 	json_free(&j);
@@ -433,12 +477,15 @@ int sweep_pass(const struct options *opt, struct scan_result *r, struct sweep_to
 	struct job *jobs = NULL;
 	struct inode_map ended = { 0 };
 	struct tally t = { 0 };
+	struct phases ph = { 0 };
+	long long t0;
 	size_t njobs = 0, i;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
 	ret = scan_settled(opt, r);
 	out->scan_s = (double)(clock_now_ns() - start) / 1e9;
+	ph.scan = (clock_now_ns() - start) / 1000;
 	if (ret) {
 		pr_errno(ret, "scanning for CLOSE_WAIT sockets");
 		return ret;
@@ -460,17 +507,21 @@ int sweep_pass(const struct options *opt, struct scan_result *r, struct sweep_to
 		if (stopping && stopping())
 			job_settle_all(&jobs[i], OP_SKIPPED, -EINTR, "fdclose is stopping");
 		else
-			act_on_process(opt, &jobs[i], &ended);
+			act_on_process(opt, &jobs[i], &ended, &ph);
 	}
+	t0 = clock_now_ns();
 	confirm_gone(jobs, njobs);
+	ph.confirm = (clock_now_ns() - t0) / 1000;
+	t0 = clock_now_ns();
 	for (i = 0; i < njobs; i++)
 		report_process(opt, r, &jobs[i]);
 	audit_close();
 	report_backlogs(opt, r);
 	ret = tally_sockets(jobs, njobs, r->count, &t);
+	ph.report = (clock_now_ns() - t0) / 1000;
 	/* A watch's pass that found nothing says so to syslog, not on every line of its log. */
 	if (!ret && (opt->cmd != CMD_WATCH || r->count || r->nbacklogs || diag_verbose))
-		print_summary(opt, &t, (clock_now_ns() - start) / 1000);
+		print_summary(opt, &t, &ph, (clock_now_ns() - start) / 1000);
 	out->closed = t.closed;
 	out->failed = t.failed;
 	out->skipped = t.skipped;

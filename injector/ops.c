@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "arch/arch.h"
+#include "common/clock.h"
 #include "common/diag.h"
 #include "injector/evidence.h"
 #include "injector/injector.h"
@@ -556,6 +557,7 @@ static int ops_in_windows(enum window_act act, pid_t pid, pid_t fd_task,
 	while (start < n && !ret) {
 		struct batch b = { act, fd_task, targets + start, refs + start, n - start, &ph,
 				   false };
+		long long t0;
 		size_t i;
 
 		if (b.n > size)
@@ -563,15 +565,19 @@ static int ops_in_windows(enum window_act act, pid_t pid, pid_t fd_task,
 		if (pidfd >= 0 && b.n > budget)
 			b.n = budget ? budget : 1;
 		b.last = start + b.n == n;
+		t0 = clock_now_ns();
 		for (i = 0; i < b.n; i++)
 			refs[start + i] = targets[start + i].result == OP_PENDING ?
 				take_reference(pidfd, &targets[start + i]) : -1;
+		stats->refs_us += (clock_now_ns() - t0) / 1000;
 		if (act == ACT_REPLACE)
 			read_cloexec(&b);
 		stats->last_window_us = 0;
 		if (count_pending(b.targets, b.n))
 			ret = run_window(pid, &b, p, stats);
+		t0 = clock_now_ns();
 		drop_references(b.refs, b.n);
+		stats->release_us += (clock_now_ns() - t0) / 1000;
 		/* One fd a window and still over: the freeze alone breaks the bound. */
 		if (!ret && b.n == 1 && stats->last_window_us > p->max_pause_us &&
 		    start + 1 < n)

@@ -83,6 +83,8 @@ struct op_stats {
 	long long exposed_max_us;
 	long long loop_us;
 	long long last_window_us;	/* the latest window that did the work */
+	long long refs_us;		/* taking fdclose's references, between windows */
+	long long release_us;		/* dropping them: the last one frees the socket */
 	bool evidence_printed;		/* -v: the worker's evidence, once */
 	struct seccomp_denial denied;	/* after -EDOM: what the filter said */
 	int filters_unread;		/* -errno: the filters could not be read */

@@ -744,7 +744,10 @@ sweep_check() {
 			if .summary == true and (.done | num) and .method == $method and
 			   (.processes | num) and (.failed | num) and
 			   (.skipped | num) and (.frozen_us_median | num) and (.frozen_us_max | num) and
-			   (.wall_us | num) and .dry_run == $dry
+			   (.wall_us | num) and .dry_run == $dry and
+			   ([.phases_us | (.scan, .admit, .references, .frozen, .act, .release, .confirm,
+			     .report) | select(num and . >= 0)] | length) == 8 and
+			   ([.phases_us[]] | add) <= .wall_us
 			then empty
 			else "summary: fields missing, of the wrong type or dry_run not \($dry): \(tojson)" end
 		else "unknown type: \(tojson)" end' "$file") ||
