@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "proc/pid.h"
@@ -158,13 +159,13 @@ uint64_t socket_netns(int sock)
 
 bool pidfd_reaped(int pidfd)
 {
-	char text[512];
-	const char *v;
-
-	if (proc_read_buf(text, sizeof(text), "self/fdinfo/%d", pidfd) <= 0)
-		return false;	/* cannot tell: as without a pin */
-	v = proc_status_field(text, "Pid");
-	return v && !strncmp(v, "-1", 2);
+	/*
+	 * Signal 0 asks only whether the process is there: a zombie still
+	 * is, a reaped one is not.  EPERM (no CAP_KILL) still means "there".
+	 * One syscall, where reading fdinfo's "Pid: -1" took three inside
+	 * every window.
+	 */
+	return syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) && errno == ESRCH;
 }
 
 int pid_comm(pid_t pid, char comm[COMM_LEN])
