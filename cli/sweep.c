@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -268,8 +269,8 @@ static void confirm_gone(struct job *jobs, size_t njobs)
 
 	for (i = 0; i < njobs; i++) {
 		struct tcp_table table = { 0 };
+		unsigned int families = 0;
 		uint64_t ns = 0;
-		bool pending = false;
 
 		pid_netns(jobs[i].pid, &ns);	/* 0 when gone: nothing to confirm there */
 
@@ -277,13 +278,15 @@ static void confirm_gone(struct job *jobs, size_t njobs)
 			if (jobs[k].confirmed_netns == ns)
 				ns = 0;		/* that namespace was read already */
 		jobs[i].confirmed_netns = ns;
-		for (k = i; k < njobs && ns && !pending; k++)
+		for (k = i; k < njobs && ns; k++)
 			for (j = 0; j < jobs[k].n; j++)
-				pending |= jobs[k].targets[j].result == OP_DONE &&
-					   jobs[k].targets[j].require_state == TCPS_CLOSE_WAIT &&
-					   jobs[k].descs[j].tcp.netns == ns;
-		if (!pending || tcp_table_read(&table, jobs[i].ti.fd_task, ns,
-					 TCP_STATE_BIT(TCPS_CLOSE_WAIT)))
+				if (jobs[k].targets[j].result == OP_DONE &&
+				    jobs[k].targets[j].require_state == TCPS_CLOSE_WAIT &&
+				    jobs[k].descs[j].tcp.netns == ns)
+					families |= jobs[k].descs[j].tcp.family == AF_INET ?
+						    TCP_DUMP_V4 : TCP_DUMP_V6;
+		if (!families || tcp_table_read_inodes(&table, jobs[i].ti.fd_task, ns,
+						       TCP_STATE_BIT(TCPS_CLOSE_WAIT), families))
 			continue;
 		for (k = i; k < njobs; k++) {
 			for (j = 0; j < jobs[k].n; j++) {

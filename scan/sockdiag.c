@@ -437,23 +437,20 @@ static int dump_family(int nl, int family, unsigned int state_mask, struct tcp_t
 	return sockdiag_dump_each(nl, &msg, sizeof(msg), take_tcp_msg, &d);
 }
 
-int sockdiag_dump(pid_t pid, uint64_t netns, unsigned int state_mask, struct tcp_table *t)
+/* The families of families (TCP_DUMP_V4 | TCP_DUMP_V6) in pid's namespace. */
+static int dump_tables(pid_t pid, uint64_t netns, unsigned int state_mask, struct tcp_table *t,
+		       uint8_t ext, unsigned int families)
 {
-	/*
-	 * Every socket's tcp_info, for its age: about 0.2 us a socket more
-	 * for the kernel (1 ms in 5,000), a few percent of a --list, which
-	 * shows every age anyway.
-	 */
-	uint8_t ext = DIAG_EXT_INFO;
 	size_t before = t->count;
 	int nl = netlink_in_netns_of_pid(pid);
-	int ret;
+	int ret = 0;
 
 	if (nl < 0)
 		return nl;
-	ret = dump_family(nl, AF_INET, state_mask, t, netns, ext);
+	if (families & TCP_DUMP_V4)
+		ret = dump_family(nl, AF_INET, state_mask, t, netns, ext);
 	/* A kernel without IPv6 answers ENOENT for that family: nothing to add. */
-	if (!ret) {
+	if (!ret && families & TCP_DUMP_V6) {
 		ret = dump_family(nl, AF_INET6, state_mask, t, netns, ext);
 		if (ret == -ENOENT)
 			ret = 0;
@@ -464,9 +461,28 @@ int sockdiag_dump(pid_t pid, uint64_t netns, unsigned int state_mask, struct tcp
 	return ret;
 }
 
+int sockdiag_dump(pid_t pid, uint64_t netns, unsigned int state_mask, struct tcp_table *t)
+{
+	/*
+	 * Every socket's tcp_info, for its age: about 0.2 us a socket more
+	 * for the kernel (1 ms in 5,000), a few percent of a --list, which
+	 * shows every age anyway.
+	 */
+	return dump_tables(pid, netns, state_mask, t, DIAG_EXT_INFO, TCP_DUMP_V4 | TCP_DUMP_V6);
+}
+
 int tcp_table_read(struct tcp_table *t, pid_t pid, uint64_t netns, unsigned int state_mask)
 {
 	if (!sockdiag_dump(pid, netns, state_mask, t))
+		return 0;
+	return tcp_read(t, pid, netns, state_mask);
+}
+
+int tcp_table_read_inodes(struct tcp_table *t, pid_t pid, uint64_t netns,
+			  unsigned int state_mask, unsigned int families)
+{
+	/* Each dump walks the whole established hash: only the families asked for. */
+	if (!dump_tables(pid, netns, state_mask, t, 0, families))
 		return 0;
 	return tcp_read(t, pid, netns, state_mask);
 }

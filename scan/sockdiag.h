@@ -82,4 +82,14 @@ int sockdiag_parse_dump(const void *buf, size_t len, uint64_t netns, struct tcp_
  */
 int tcp_table_read(struct tcp_table *t, pid_t pid, uint64_t netns, unsigned int state_mask);
 
+#define TCP_DUMP_V4	1U
+#define TCP_DUMP_V6	2U
+/*
+ * The same, to look sockets up by inode: by sock_diag only the families
+ * asked for (TCP_DUMP_V4, TCP_DUMP_V6), and no socket's tcp_info, so no
+ * age; by /proc both.  0 or -errno.
+ */
+int tcp_table_read_inodes(struct tcp_table *t, pid_t pid, uint64_t netns,
+			  unsigned int state_mask, unsigned int families);
+
 #endif

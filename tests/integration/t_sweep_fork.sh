@@ -70,15 +70,22 @@ reply=$(fx_cmd f live) || fail "live connection of f: $reply"
 # A socket whose last other reference travels in an SCM_RIGHTS message
 # nobody receives: closing the fd leaves it in CLOSE_WAIT.  Confirmed from
 # outside, it must not count as closed: it is a failure (exit 1) and its
-# holder says why; the other sockets are closed as usual.
+# holder says why; the other sockets are closed as usual.  One over IPv4,
+# one over IPv6: the confirmation reads each family that had a socket closed.
 fx_start i --mode poll --closewait 3 --inflight 1
+fx_start j --v6 --mode poll --closewait 2 --inflight 1
 ipid=$(fx_pid i)
+jpid=$(fx_pid j)
+jheld=$(fx_field j inflight)
+jheld=$(ino_of "$jpid" "$jheld")
 set -- $(fx_field i closewait)
 assert_eq "$1" "$(fx_field i inflight)" "i's fd in flight"
 held=$(ino_of "$ipid" "$1")
 sweep_json "$IT_TMP/inflight"
 assert_eq 1 "$RC" "exit status with a socket still alive after its last visible holder closed it"
-assert_eq "closed=2 processes=1 failed=1 skipped=0" "$(sweep_summary "$IT_TMP/inflight")" "summary with a socket in flight"
+assert_eq "closed=3 processes=2 failed=2 skipped=0" "$(sweep_summary "$IT_TMP/inflight")" "summary with a socket in flight in each family"
+assert_eq "$jheld" "$(jq -r --argjson p "$jpid" 'select(.type == "holder" and .pid == $p and .held_by != null and (.held_by | test("still in CLOSE_WAIT"))) | .inode' "$IT_TMP/inflight")" \
+	"the IPv6 socket in flight, said to be still in CLOSE_WAIT"
 why=$(jq -r --argjson p "$ipid" --argjson f "$1" 'select(.type == "holder" and .pid == $p and .fd == $f) |
 	[.error, .held_by] | map(select(. != null)) | join("; ")' "$IT_TMP/inflight")
 [ -n "$why" ] || fail "the holder of the socket still in CLOSE_WAIT does not say why: $(jq -c --argjson f "$1" 'select(.fd == $f)' "$IT_TMP/inflight")"
