@@ -46,7 +46,7 @@ uint64_t socket_netns(int sock);
 /*
  * Whether the process a pidfd pins has been reaped: its pid may then name
  * another process.  A zombie is not reaped yet: its pid is still its own.
- * Asked with pidfd_send_signal() and signal 0, which delivers nothing.
+ * Read from /proc/self/fdinfo ("Pid: -1"), so nothing is sent to it.
  */
 bool pidfd_reaped(int pidfd);
 
