@@ -72,11 +72,14 @@ static void refuse_non_tcp(const struct options *opt, struct op_target *t,
  * Each socket is described from a reference of fdclose's own (pidfd_getfd)
  * by an exact sock_diag lookup; only when that is not possible are the
  * namespace's tcp tables read, which walks the kernel's whole hash table.
+ * The references are taken through the job's pin, so they are the admitted
+ * process's fds even if its pid was reused since.
  */
 static void describe_sockets(const struct target_info *ti, struct job *job,
 			     struct sockdiag *diags, bool *need_tables)
 {
-	int pidfd = ti->fd_task == ti->pid ? (int)syscall(SYS_pidfd_open, ti->pid, 0) : -1;
+	/* A zombie main thread has no fd table: pidfd_getfd() cannot use it. */
+	int pidfd = ti->fd_task == ti->pid ? job->pidfd : -1;
 	size_t i;
 
 	for (i = 0; i < job->n; i++) {
@@ -99,8 +102,6 @@ static void describe_sockets(const struct target_info *ti, struct job *job,
 			t->has_ref = true;
 		}
 	}
-	if (pidfd >= 0)
-		close(pidfd);
 }
 
 static int describe_targets(const struct options *opt, const struct target_info *ti,
