@@ -190,6 +190,7 @@ void job_act(const struct options *opt, struct job *job)
 		.force_unchecked = opt->force,
 		.pinned = job->pidfd >= 0,
 		.pin = job->pidfd,
+		.releaser = job->releaser,
 	};
 	sigset_t held;
 	int ret;

@@ -17,6 +17,8 @@
 #include "proc/target.h"
 #include "scan/fdinfo.h"
 
+struct releaser;
+
 struct job {
 	pid_t pid;
 	struct op_target *targets;
@@ -34,6 +36,8 @@ struct job {
 	int pidfd;
 	/* Its start time when the scan saw it (0: no scan, or unread). */
 	unsigned long long start_time;
+	/* Where the act's references go once used; NULL: closed on the spot. */
+	struct releaser *releaser;
 	/*
 	 * Runs after the act, while the target's signals are still held
 	 * (e.g. to report at once); NULL for none.

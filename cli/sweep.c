@@ -20,6 +20,7 @@
 #include "cli/sweep.h"
 #include "common/clock.h"
 #include "common/diag.h"
+#include "common/releaser.h"
 #include "common/json.h"
 #include "injector/injector.h"
 #include "injector/ops.h"
@@ -40,10 +41,14 @@ struct phases {
 	long long references;	/* pidfd_getfd of each fd, checked against the scan */
 	long long frozen;	/* the windows: every target's frozen time */
 	long long act;
-	long long release;	/* dropping the references: the last one frees the socket */
+	long long release;	/* closing the references (the last one frees the socket):
+				 * with the releaser, handing them over and the wait for it */
 	long long confirm;	/* reading each namespace's tables again */
 	long long report;	/* every line of output and the audit */
 };
+
+/* Below this many holders a thread to close the references costs more than it saves. */
+#define RELEASER_MIN_REFS 64
 
 struct tally {
 	size_t closed;			/* sockets the method ended, in every holder */
@@ -481,6 +486,8 @@ int sweep_pass(const struct options *opt, struct scan_result *r, struct sweep_to
 	struct inode_map ended = { 0 };
 	struct tally t = { 0 };
 	struct phases ph = { 0 };
+	struct releaser releaser;
+	bool threaded;
 	long long t0;
 	size_t njobs = 0, i;
 	int ret;
@@ -505,13 +512,26 @@ int sweep_pass(const struct options *opt, struct scan_result *r, struct sweep_to
 	if (ret)
 		goto free_jobs;
 	audit_open(!opt->no_syslog && !opt->dry_run);
+	/*
+	 * The references of a few sockets are closed where their window ends;
+	 * those of many, on a thread of their own meanwhile.
+	 */
+	threaded = r->count >= RELEASER_MIN_REFS && !opt->dry_run;
+	if (threaded && releaser_start(&releaser))
+		pr_verbose("closing fdclose's references on the main thread");
 	/* Confirm only once every holder had its turn: a shared socket lives until then. */
 	for (i = 0; i < njobs; i++) {
+		jobs[i].releaser = threaded ? &releaser : NULL;
 		if (stopping && stopping())
 			job_settle_all(&jobs[i], OP_SKIPPED, -EINTR, "fdclose is stopping");
 		else
 			act_on_process(opt, &jobs[i], &ended, &ph);
 	}
+	/* Every reference closed: a socket is gone only then. */
+	t0 = clock_now_ns();
+	if (threaded)
+		releaser_stop(&releaser);
+	ph.release += (clock_now_ns() - t0) / 1000;
 	t0 = clock_now_ns();
 	confirm_gone(jobs, njobs);
 	ph.confirm = (clock_now_ns() - t0) / 1000;

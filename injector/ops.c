@@ -23,6 +23,7 @@
 #include "arch/arch.h"
 #include "common/clock.h"
 #include "common/diag.h"
+#include "common/releaser.h"
 #include "injector/evidence.h"
 #include "injector/injector.h"
 #include "injector/internal.h"
@@ -480,14 +481,6 @@ static size_t count_pending(const struct op_target *targets, size_t n)
 	return pending;
 }
 
-static void drop_references(int *refs, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (refs[i] >= 0)
-			close(refs[i]);
-}
 
 /* replace keeps each fd's close-on-exec flag: read it while nothing is held. */
 static void read_cloexec(struct batch *b)
@@ -576,7 +569,7 @@ static int ops_in_windows(enum window_act act, pid_t pid, pid_t fd_task,
 		if (count_pending(b.targets, b.n))
 			ret = run_window(pid, &b, p, stats);
 		t0 = clock_now_ns();
-		drop_references(b.refs, b.n);
+		releaser_close(p->releaser, b.refs, b.n);
 		stats->release_us += (clock_now_ns() - t0) / 1000;
 		/* One fd a window and still over: the freeze alone breaks the bound. */
 		if (!ret && b.n == 1 && stats->last_window_us > p->max_pause_us &&

@@ -47,6 +47,8 @@ struct op_target {
 	bool cloexec;		/* replace: the fd's close-on-exec flag, kept */
 };
 
+struct releaser;
+
 struct op_params {
 	unsigned int timeout_ms;	/* deadline of each wait on the target */
 	long long max_pause_us;		/* bound on one frozen window */
@@ -71,6 +73,8 @@ struct op_params {
 	 */
 	bool pinned;
 	int pin;
+	/* Takes the references once a window is done with them; NULL: closed there. */
+	struct releaser *releaser;
 };
 
 struct op_stats {
