@@ -52,6 +52,8 @@ build_initramfs() {
 	cp "$ROOT/fdclose" "$r/fdclose" || die "cannot copy fdclose"
 	gcc -m32 -static -O2 -D_GNU_SOURCE -I"$ROOT" -o "$r/cwfix32" "$ROOT/fixtures/cwfix.c" ||
 		die "cannot build a 32-bit cwfix (gcc-multilib)"
+	gcc -static -O2 -pthread -D_GNU_SOURCE -I"$ROOT" -o "$r/cwfix64" "$ROOT/fixtures/cwfix.c" -lm ||
+		die "cannot build a static 64-bit cwfix"
 	gcc -static -O2 -D_GNU_SOURCE -I"$ROOT" -o "$r/cwctl" "$ROOT/fixtures/cwctl.c" ||
 		die "cannot build a static cwctl"
 	gcc -static -O2 -D_GNU_SOURCE -I"$ROOT" -o "$r/sigstorm" "$ROOT/fixtures/sigstorm.c" ||
