@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Pass 3: the fd tables, in pid order.  A socket wanted (a CLOSE_WAIT, a
- * listener with a queue) makes a holder; one that a table lists but is not
- * wanted costs a hash lookup; one in no table is a candidate for pass 4.
+ * Pass 3: the fd tables, walked on a few threads and taken in pid order.  A
+ * socket wanted (a CLOSE_WAIT, a listener with a queue) makes a holder; one
+ * that a table lists but is not wanted costs a hash lookup; one in no table
+ * is a candidate for pass 4.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -115,28 +120,6 @@ static int add_candidate(struct scan_ctx *ctx, pid_t pid, int fd, uint64_t inode
 	return 0;
 }
 
-static int on_socket(pid_t pid, int fd, uint64_t inode, void *arg)
-{
-	struct scan_ctx *ctx = arg;
-	size_t sock;
-
-	if (inode_map_get(&ctx->want, inode, &sock)) {
-		if (ctx->r->socks.socks[sock].state == TCPS_LISTEN)
-			return add_listener_holder(ctx, pid, fd, sock);
-		return fdtable_add_holder(ctx->r, pid, fd, sock);
-	}
-	if (inode_map_get(&ctx->seen, inode, NULL))
-		return 0;
-	/*
-	 * Only the states wanted were dumped: a socket in no table is then no
-	 * news, unless a namespace could not be read (its CLOSE_WAIT sockets
-	 * are found by asking each socket).
-	 */
-	if (ctx->f->closewait_only && !ctx->r->stats.netns_failed)
-		return 0;
-	return add_candidate(ctx, pid, fd, inode);
-}
-
 static int add_walked(struct scan_ctx *ctx, pid_t pid, size_t fds, const char *comm)
 {
 	struct walked *w;
@@ -156,49 +139,6 @@ static int add_walked(struct scan_ctx *ctx, pid_t pid, size_t fds, const char *c
 		memcpy(w->comm, comm, COMM_LEN);
 		w->comm_known = true;
 	}
-	return 0;
-}
-
-/*
- * One process: 1 when --comm passes it over, 0 when walked, or -errno (its
- * findings are then dropped, not trusted).
- */
-static int walk_pid(struct scan_ctx *ctx, pid_t pid)
-{
-	struct scan_result *r = ctx->r;
-	size_t holders = r->count, lholders = ctx->nlholders, cands = ctx->ncands, fds, i;
-	char comm[COMM_LEN];
-	bool comm_known = false;
-	int ret;
-
-	/* --comm first: a process passed over costs one small read, not a walk. */
-	if (ctx->f->comm) {
-		ret = pid_comm(pid, comm);
-		if (ret)
-			return ret;
-		if (strcmp(comm, ctx->f->comm))
-			return 1;
-		comm_known = true;
-	}
-	ret = fdtable_walk(pid, on_socket, ctx, &fds);
-	if (!ret && !comm_known && (r->count > holders || ctx->nlholders > lholders)) {
-		ret = pid_comm(pid, comm);
-		comm_known = !ret;
-	}
-	if (!ret)
-		ret = add_walked(ctx, pid, fds, comm_known ? comm : NULL);
-	if (ret) {
-		r->count = holders;
-		ctx->nlholders = lholders;
-		ctx->ncands = cands;
-		return ret;
-	}
-	for (i = holders; i < r->count; i++)
-		memcpy(r->holders[i].comm, comm, COMM_LEN);
-	for (i = lholders; i < ctx->nlholders; i++)
-		memcpy(ctx->lholders[i].comm, comm, COMM_LEN);
-	for (i = cands; i < ctx->ncands; i++)
-		ctx->cands[i].netns = ctx->walked[ctx->nwalked - 1].netns;
 	return 0;
 }
 
@@ -234,8 +174,254 @@ static int pids_to_walk(const struct scan_filter *f, const struct netns_set *set
 	return 0;
 }
 
+/*
+ * The walk itself runs on a small pool of threads, one a CPU up to
+ * WALK_WORKERS_MAX: nearly all of its time is the kernel's, a readlinkat()
+ * per fd, and the tables of different processes share nothing.  Each
+ * worker takes the next pid (an atomic counter), walks it and writes what
+ * it found into that pid's job and its own hit list; nothing else is
+ * written.  Then the calling thread replays the jobs in pid order, so the
+ * holders, candidates, records and warnings come out exactly as from one
+ * thread.
+ */
+#define WALK_WORKERS_MAX 4
+
+/* A socket fd worth keeping: one wanted or a candidate.  16 bytes: there may be many. */
+struct walk_hit {
+	int fd;
+	bool wanted;
+	uint64_t val;		/* wanted: an index in r->socks; else the inode */
+};
+
+struct walk_job {
+	pid_t pid;
+	int ret;		/* 0 walked, 1 passed over by --comm, or -errno */
+	size_t fds;
+	unsigned long long start_time;	/* read at the first holder, 0 unknown */
+	bool start_read;
+	bool comm_known;
+	char comm[COMM_LEN];
+	unsigned int worker;	/* whose hits, from first on */
+	size_t first, nhits;
+};
+
+struct walk_worker {
+	struct walk_pool *pool;
+	unsigned int id;
+	pthread_t thread;
+	struct walk_hit *hits;
+	size_t nhits, caphits;
+};
+
+struct walk_pool {
+	const struct scan_ctx *ctx;	/* read only while the workers run */
+	struct walk_job *jobs;
+	size_t njobs;
+	atomic_size_t next;
+	struct walk_worker workers[WALK_WORKERS_MAX];
+	unsigned int nworkers;
+};
+
+struct walk_visit {
+	struct walk_worker *w;
+	struct walk_job *job;
+};
+
+static int add_hit(struct walk_worker *w, int fd, bool wanted, uint64_t val)
+{
+	struct walk_hit *h;
+
+	if (w->nhits == w->caphits) {
+		h = array_grow(w->hits, &w->caphits, w->nhits, sizeof(*h));
+		if (!h)
+			return -ENOMEM;
+		w->hits = h;
+	}
+	h = &w->hits[w->nhits++];
+	h->fd = fd;
+	h->wanted = wanted;
+	h->val = val;
+	return 0;
+}
+
+/*
+ * A socket wanted (a CLOSE_WAIT, a listener with a queue) makes a holder;
+ * one that a table lists but is not wanted is passed over; one in no table
+ * is a candidate for pass 4.
+ */
+static int on_socket(pid_t pid, int fd, uint64_t inode, void *arg)
+{
+	const struct walk_visit *v = arg;
+	const struct scan_ctx *ctx = v->w->pool->ctx;
+	size_t sock;
+
+	if (inode_map_get(&ctx->want, inode, &sock)) {
+		/* The start time pins the holder: read once, at its first socket. */
+		if (ctx->r->socks.socks[sock].state != TCPS_LISTEN && !v->job->start_read) {
+			v->job->start_time = fdtable_start_time(pid);
+			v->job->start_read = true;
+		}
+		return add_hit(v->w, fd, true, sock);
+	}
+	if (inode_map_get(&ctx->seen, inode, NULL))
+		return 0;
+	/*
+	 * Only the states wanted were dumped: a socket in no table is then no
+	 * news, unless a namespace could not be read (its CLOSE_WAIT sockets
+	 * are found by asking each socket).
+	 */
+	if (ctx->f->closewait_only && !ctx->r->stats.netns_failed)
+		return 0;
+	return add_hit(v->w, fd, false, inode);
+}
+
+static bool found_wanted(const struct walk_worker *w, size_t first)
+{
+	size_t i;
+
+	for (i = first; i < w->nhits; i++)
+		if (w->hits[i].wanted)
+			return true;
+	return false;
+}
+
+/* One process, in a worker: its findings are dropped, not trusted, when the walk fails. */
+static void walk_job(struct walk_worker *w, struct walk_job *job)
+{
+	const struct scan_ctx *ctx = w->pool->ctx;
+	struct walk_visit v = { w, job };
+	int ret;
+
+	job->worker = w->id;
+	job->first = w->nhits;
+	/* --comm first: a process passed over costs one small read, not a walk. */
+	if (ctx->f->comm) {
+		ret = pid_comm(job->pid, job->comm);
+		if (ret || strcmp(job->comm, ctx->f->comm)) {
+			job->ret = ret ? ret : 1;
+			return;
+		}
+		job->comm_known = true;
+	}
+	ret = fdtable_walk(job->pid, on_socket, &v, &job->fds);
+	if (!ret && !job->comm_known && found_wanted(w, job->first)) {
+		ret = pid_comm(job->pid, job->comm);
+		job->comm_known = !ret;
+	}
+	if (ret)
+		w->nhits = job->first;
+	job->nhits = w->nhits - job->first;
+	job->ret = ret;
+}
+
+static void *worker_run(void *arg)
+{
+	struct walk_worker *w = arg;
+	struct walk_pool *pool = w->pool;
+	size_t i;
+
+	while ((i = atomic_fetch_add_explicit(&pool->next, 1, memory_order_relaxed)) <
+	       pool->njobs)
+		walk_job(w, &pool->jobs[i]);
+	return NULL;
+}
+
+/* One worker a CPU this process may run on, at most one a pid and WALK_WORKERS_MAX. */
+static unsigned int workers_wanted(size_t npids)
+{
+	cpu_set_t cpus;
+	size_t n = 1;
+
+	if (!sched_getaffinity(0, sizeof(cpus), &cpus))
+		n = (size_t)CPU_COUNT(&cpus);
+	if (n > npids)
+		n = npids;
+	if (n > WALK_WORKERS_MAX)
+		n = WALK_WORKERS_MAX;
+	return n ? (unsigned int)n : 1;
+}
+
+/*
+ * Runs the jobs on the calling thread and up to nworkers - 1 more; a thread
+ * that cannot be made leaves its share to the others.  The workers block
+ * every signal: the calling thread alone takes them, as before.
+ */
+static void pool_run(struct walk_pool *pool, unsigned int nworkers)
+{
+	sigset_t all, old;
+	unsigned int i, started = 1;
+
+	pool->workers[0].pool = pool;
+	if (nworkers > 1) {
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		for (i = 1; i < nworkers; i++) {
+			struct walk_worker *w = &pool->workers[started];
+
+			w->pool = pool;
+			w->id = started;
+			if (pthread_create(&w->thread, NULL, worker_run, w))
+				break;
+			started++;
+		}
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
+	pool->nworkers = started;
+	worker_run(&pool->workers[0]);
+	for (i = 1; i < started; i++)
+		pthread_join(pool->workers[i].thread, NULL);
+}
+
+/* One job's findings into ctx, as one thread's walk would have made them. */
+static int replay(struct scan_ctx *ctx, const struct walk_pool *pool, const struct walk_job *job)
+{
+	const struct walk_hit *hits = pool->workers[job->worker].hits + job->first;
+	struct scan_result *r = ctx->r;
+	size_t holders = r->count, lholders = ctx->nlholders, cands = ctx->ncands, i;
+	int ret = 0;
+
+	if (job->ret)
+		return job->ret;
+	for (i = 0; !ret && i < job->nhits; i++) {
+		const struct walk_hit *h = &hits[i];
+
+		if (!h->wanted)
+			ret = add_candidate(ctx, job->pid, h->fd, h->val);
+		else if (r->socks.socks[h->val].state == TCPS_LISTEN)
+			ret = add_listener_holder(ctx, job->pid, h->fd, (size_t)h->val);
+		else
+			ret = fdtable_add_holder_at(r, job->pid, h->fd, (size_t)h->val,
+						    job->start_time);
+	}
+	if (!ret)
+		ret = add_walked(ctx, job->pid, job->fds, job->comm_known ? job->comm : NULL);
+	if (ret) {
+		r->count = holders;
+		ctx->nlholders = lholders;
+		ctx->ncands = cands;
+		return ret;
+	}
+	for (i = holders; i < r->count; i++)
+		memcpy(r->holders[i].comm, job->comm, COMM_LEN);
+	for (i = lholders; i < ctx->nlholders; i++)
+		memcpy(ctx->lholders[i].comm, job->comm, COMM_LEN);
+	for (i = cands; i < ctx->ncands; i++)
+		ctx->cands[i].netns = ctx->walked[ctx->nwalked - 1].netns;
+	return 0;
+}
+
+static void pool_free(struct walk_pool *pool)
+{
+	unsigned int i;
+
+	for (i = 0; i < WALK_WORKERS_MAX; i++)
+		free(pool->workers[i].hits);
+	free(pool->jobs);
+}
+
 int scan_walk(struct scan_ctx *ctx)
 {
+	struct walk_pool pool = { .ctx = ctx };
 	size_t npids, i;
 	pid_t *pids;
 	int ret;
@@ -243,20 +429,31 @@ int scan_walk(struct scan_ctx *ctx)
 	ret = pids_to_walk(ctx->f, ctx->set, &pids, &npids);
 	if (ret)
 		return ret;
+	pool.jobs = calloc(npids ? npids : 1, sizeof(*pool.jobs));
+	if (!pool.jobs) {
+		free(pids);
+		return -ENOMEM;
+	}
+	for (i = 0; i < npids; i++)
+		pool.jobs[i].pid = pids[i];
+	free(pids);
+	pool.njobs = npids;
+	atomic_init(&pool.next, 0);
+	pool_run(&pool, workers_wanted(npids));
 	for (i = 0; i < npids; i++) {
-		ret = walk_pid(ctx, pids[i]);
+		ret = replay(ctx, &pool, &pool.jobs[i]);
 		if (ret == -ENOMEM)
 			break;
 		if (ret < 0)
-			fdtable_count_failure(&ctx->r->stats, pids[i], ret, ctx->f->npids > 0);
+			fdtable_count_failure(&ctx->r->stats, pool.jobs[i].pid, ret,
+					      ctx->f->npids > 0);
 		else if (ret == 0)
 			ctx->r->stats.procs++;
 		ret = 0;
 	}
-	free(pids);
+	pool_free(&pool);
 	return ret;
 }
-
 
 struct walked *scan_find_walked(struct scan_ctx *ctx, pid_t pid)
 {
