@@ -179,10 +179,11 @@ static int pids_to_walk(const struct scan_filter *f, const struct netns_set *set
  * WALK_WORKERS_MAX: nearly all of its time is the kernel's, a readlinkat()
  * per fd, and the tables of different processes share nothing.  Each
  * worker takes the next pid (an atomic counter), walks it and writes what
- * it found into that pid's job and its own hit list; nothing else is
- * written.  Then the calling thread replays the jobs in pid order, so the
- * holders, candidates, records and warnings come out exactly as from one
- * thread.
+ * it found into that pid's job only.  The calling thread is a worker too,
+ * and between two jobs of its own it replays those done, in pid order,
+ * through the one code that builds the result: the holders, candidates,
+ * records and warnings come out exactly as from one thread, and a job's
+ * findings are freed as soon as they are taken.
  */
 #define WALK_WORKERS_MAX 4
 
@@ -201,25 +202,31 @@ struct walk_job {
 	bool start_read;
 	bool comm_known;
 	char comm[COMM_LEN];
-	unsigned int worker;	/* whose hits, from first on */
-	size_t first, nhits;
+	struct walk_hit *hits;
+	size_t nhits;
+	atomic_bool done;	/* set last, by the worker: the rest is then its to read */
 };
 
 struct walk_worker {
 	struct walk_pool *pool;
-	unsigned int id;
 	pthread_t thread;
-	struct walk_hit *hits;
+	struct walk_hit *hits;	/* the job at hand's, copied into it when done */
 	size_t nhits, caphits;
 };
 
 struct walk_pool {
-	const struct scan_ctx *ctx;	/* read only while the workers run */
+	/* What the workers read, and nothing writes while they run. */
+	const struct inode_map *want, *seen;
+	const struct tcp_sock *socks;
+	const char *comm;
+	bool keep_unlisted;	/* a socket in no table is a candidate */
 	struct walk_job *jobs;
 	size_t njobs;
 	atomic_size_t next;
+	/* The calling thread's alone. */
+	size_t replayed;
+	int err;
 	struct walk_worker workers[WALK_WORKERS_MAX];
-	unsigned int nworkers;
 };
 
 struct walk_visit {
@@ -252,34 +259,27 @@ static int add_hit(struct walk_worker *w, int fd, bool wanted, uint64_t val)
 static int on_socket(pid_t pid, int fd, uint64_t inode, void *arg)
 {
 	const struct walk_visit *v = arg;
-	const struct scan_ctx *ctx = v->w->pool->ctx;
+	const struct walk_pool *pool = v->w->pool;
 	size_t sock;
 
-	if (inode_map_get(&ctx->want, inode, &sock)) {
+	if (inode_map_get(pool->want, inode, &sock)) {
 		/* The start time pins the holder: read once, at its first socket. */
-		if (ctx->r->socks.socks[sock].state != TCPS_LISTEN && !v->job->start_read) {
+		if (pool->socks[sock].state != TCPS_LISTEN && !v->job->start_read) {
 			v->job->start_time = fdtable_start_time(pid);
 			v->job->start_read = true;
 		}
 		return add_hit(v->w, fd, true, sock);
 	}
-	if (inode_map_get(&ctx->seen, inode, NULL))
-		return 0;
-	/*
-	 * Only the states wanted were dumped: a socket in no table is then no
-	 * news, unless a namespace could not be read (its CLOSE_WAIT sockets
-	 * are found by asking each socket).
-	 */
-	if (ctx->f->closewait_only && !ctx->r->stats.netns_failed)
+	if (!pool->keep_unlisted || inode_map_get(pool->seen, inode, NULL))
 		return 0;
 	return add_hit(v->w, fd, false, inode);
 }
 
-static bool found_wanted(const struct walk_worker *w, size_t first)
+static bool found_wanted(const struct walk_worker *w)
 {
 	size_t i;
 
-	for (i = first; i < w->nhits; i++)
+	for (i = 0; i < w->nhits; i++)
 		if (w->hits[i].wanted)
 			return true;
 	return false;
@@ -288,30 +288,42 @@ static bool found_wanted(const struct walk_worker *w, size_t first)
 /* One process, in a worker: its findings are dropped, not trusted, when the walk fails. */
 static void walk_job(struct walk_worker *w, struct walk_job *job)
 {
-	const struct scan_ctx *ctx = w->pool->ctx;
+	const struct walk_pool *pool = w->pool;
 	struct walk_visit v = { w, job };
 	int ret;
 
-	job->worker = w->id;
-	job->first = w->nhits;
+	w->nhits = 0;
 	/* --comm first: a process passed over costs one small read, not a walk. */
-	if (ctx->f->comm) {
+	if (pool->comm) {
 		ret = pid_comm(job->pid, job->comm);
-		if (ret || strcmp(job->comm, ctx->f->comm)) {
+		if (ret || strcmp(job->comm, pool->comm)) {
 			job->ret = ret ? ret : 1;
-			return;
+			goto done;
 		}
 		job->comm_known = true;
 	}
 	ret = fdtable_walk(job->pid, on_socket, &v, &job->fds);
-	if (!ret && !job->comm_known && found_wanted(w, job->first)) {
+	if (!ret && !job->comm_known && found_wanted(w)) {
 		ret = pid_comm(job->pid, job->comm);
 		job->comm_known = !ret;
 	}
-	if (ret)
-		w->nhits = job->first;
-	job->nhits = w->nhits - job->first;
+	if (!ret && w->nhits) {
+		job->hits = malloc(w->nhits * sizeof(*job->hits));
+		if (job->hits) {
+			memcpy(job->hits, w->hits, w->nhits * sizeof(*job->hits));
+			job->nhits = w->nhits;
+		} else {
+			ret = -ENOMEM;
+		}
+	}
 	job->ret = ret;
+done:
+	atomic_store_explicit(&job->done, true, memory_order_release);
+}
+
+static size_t next_job(struct walk_pool *pool)
+{
+	return atomic_fetch_add_explicit(&pool->next, 1, memory_order_relaxed);
 }
 
 static void *worker_run(void *arg)
@@ -320,62 +332,14 @@ static void *worker_run(void *arg)
 	struct walk_pool *pool = w->pool;
 	size_t i;
 
-	while ((i = atomic_fetch_add_explicit(&pool->next, 1, memory_order_relaxed)) <
-	       pool->njobs)
+	while ((i = next_job(pool)) < pool->njobs)
 		walk_job(w, &pool->jobs[i]);
 	return NULL;
 }
 
-/* One worker a CPU this process may run on, at most one a pid and WALK_WORKERS_MAX. */
-static unsigned int workers_wanted(size_t npids)
-{
-	cpu_set_t cpus;
-	size_t n = 1;
-
-	if (!sched_getaffinity(0, sizeof(cpus), &cpus))
-		n = (size_t)CPU_COUNT(&cpus);
-	if (n > npids)
-		n = npids;
-	if (n > WALK_WORKERS_MAX)
-		n = WALK_WORKERS_MAX;
-	return n ? (unsigned int)n : 1;
-}
-
-/*
- * Runs the jobs on the calling thread and up to nworkers - 1 more; a thread
- * that cannot be made leaves its share to the others.  The workers block
- * every signal: the calling thread alone takes them, as before.
- */
-static void pool_run(struct walk_pool *pool, unsigned int nworkers)
-{
-	sigset_t all, old;
-	unsigned int i, started = 1;
-
-	pool->workers[0].pool = pool;
-	if (nworkers > 1) {
-		sigfillset(&all);
-		pthread_sigmask(SIG_SETMASK, &all, &old);
-		for (i = 1; i < nworkers; i++) {
-			struct walk_worker *w = &pool->workers[started];
-
-			w->pool = pool;
-			w->id = started;
-			if (pthread_create(&w->thread, NULL, worker_run, w))
-				break;
-			started++;
-		}
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-	}
-	pool->nworkers = started;
-	worker_run(&pool->workers[0]);
-	for (i = 1; i < started; i++)
-		pthread_join(pool->workers[i].thread, NULL);
-}
-
 /* One job's findings into ctx, as one thread's walk would have made them. */
-static int replay(struct scan_ctx *ctx, const struct walk_pool *pool, const struct walk_job *job)
+static int replay(struct scan_ctx *ctx, const struct walk_job *job)
 {
-	const struct walk_hit *hits = pool->workers[job->worker].hits + job->first;
 	struct scan_result *r = ctx->r;
 	size_t holders = r->count, lholders = ctx->nlholders, cands = ctx->ncands, i;
 	int ret = 0;
@@ -383,7 +347,7 @@ static int replay(struct scan_ctx *ctx, const struct walk_pool *pool, const stru
 	if (job->ret)
 		return job->ret;
 	for (i = 0; !ret && i < job->nhits; i++) {
-		const struct walk_hit *h = &hits[i];
+		const struct walk_hit *h = &job->hits[i];
 
 		if (!h->wanted)
 			ret = add_candidate(ctx, job->pid, h->fd, h->val);
@@ -410,18 +374,102 @@ static int replay(struct scan_ctx *ctx, const struct walk_pool *pool, const stru
 	return 0;
 }
 
+/* The jobs done from the first not yet replayed on, in pid order; after -ENOMEM, none. */
+static void replay_done(struct scan_ctx *ctx, struct walk_pool *pool)
+{
+	while (pool->replayed < pool->njobs && !pool->err) {
+		struct walk_job *job = &pool->jobs[pool->replayed];
+		int ret;
+
+		if (!atomic_load_explicit(&job->done, memory_order_acquire))
+			break;
+		pool->replayed++;
+		ret = replay(ctx, job);
+		free(job->hits);
+		job->hits = NULL;
+		if (ret == -ENOMEM)
+			pool->err = ret;
+		else if (ret < 0)
+			fdtable_count_failure(&ctx->r->stats, job->pid, ret, ctx->f->npids > 0);
+		else if (ret == 0)
+			ctx->r->stats.procs++;
+	}
+}
+
+/* One worker a CPU this process may run on, at most one a pid and WALK_WORKERS_MAX. */
+static unsigned int workers_wanted(size_t npids)
+{
+	cpu_set_t cpus;
+	size_t n = 1;
+
+	if (!sched_getaffinity(0, sizeof(cpus), &cpus))
+		n = (size_t)CPU_COUNT(&cpus);
+	if (n > npids)
+		n = npids;
+	if (n > WALK_WORKERS_MAX)
+		n = WALK_WORKERS_MAX;
+	return n ? (unsigned int)n : 1;
+}
+
+/*
+ * Runs the jobs on the calling thread and up to nworkers - 1 more; a thread
+ * that cannot be made leaves its share to the others.  The workers block
+ * every signal: the calling thread alone takes them, as before.
+ */
+static void pool_run(struct scan_ctx *ctx, struct walk_pool *pool, unsigned int nworkers)
+{
+	struct walk_worker *self = &pool->workers[0];
+	unsigned int i, started = 1;
+	sigset_t all, old;
+	size_t job;
+
+	for (i = 0; i < WALK_WORKERS_MAX; i++)
+		pool->workers[i].pool = pool;
+	if (nworkers > 1) {
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		for (i = 1; i < nworkers; i++) {
+			if (pthread_create(&pool->workers[started].thread, NULL, worker_run,
+					   &pool->workers[started]))
+				break;
+			started++;
+		}
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
+	while ((job = next_job(pool)) < pool->njobs) {
+		walk_job(self, &pool->jobs[job]);
+		replay_done(ctx, pool);
+	}
+	for (i = 1; i < started; i++)
+		pthread_join(pool->workers[i].thread, NULL);
+	replay_done(ctx, pool);
+}
+
 static void pool_free(struct walk_pool *pool)
 {
-	unsigned int i;
+	size_t i;
 
 	for (i = 0; i < WALK_WORKERS_MAX; i++)
 		free(pool->workers[i].hits);
+	for (i = 0; i < pool->njobs; i++)
+		free(pool->jobs[i].hits);
 	free(pool->jobs);
 }
 
 int scan_walk(struct scan_ctx *ctx)
 {
-	struct walk_pool pool = { .ctx = ctx };
+	/*
+	 * Only the states wanted were dumped: a socket in no table is then no
+	 * news, unless a namespace could not be read (its CLOSE_WAIT sockets
+	 * are found by asking each socket).
+	 */
+	struct walk_pool pool = {
+		.want = &ctx->want,
+		.seen = &ctx->seen,
+		.socks = ctx->r->socks.socks,
+		.comm = ctx->f->comm,
+		.keep_unlisted = !ctx->f->closewait_only || ctx->r->stats.netns_failed,
+	};
 	size_t npids, i;
 	pid_t *pids;
 	int ret;
@@ -434,23 +482,15 @@ int scan_walk(struct scan_ctx *ctx)
 		free(pids);
 		return -ENOMEM;
 	}
-	for (i = 0; i < npids; i++)
+	for (i = 0; i < npids; i++) {
 		pool.jobs[i].pid = pids[i];
+		atomic_init(&pool.jobs[i].done, false);
+	}
 	free(pids);
 	pool.njobs = npids;
 	atomic_init(&pool.next, 0);
-	pool_run(&pool, workers_wanted(npids));
-	for (i = 0; i < npids; i++) {
-		ret = replay(ctx, &pool, &pool.jobs[i]);
-		if (ret == -ENOMEM)
-			break;
-		if (ret < 0)
-			fdtable_count_failure(&ctx->r->stats, pool.jobs[i].pid, ret,
-					      ctx->f->npids > 0);
-		else if (ret == 0)
-			ctx->r->stats.procs++;
-		ret = 0;
-	}
+	pool_run(ctx, &pool, workers_wanted(npids));
+	ret = pool.err;
 	pool_free(&pool);
 	return ret;
 }
