@@ -178,7 +178,7 @@ static int pids_to_walk(const struct scan_filter *f, const struct netns_set *set
  * The walk itself runs on a small pool of threads, one a CPU up to
  * WALK_WORKERS_MAX: nearly all of its time is the kernel's, a readlinkat()
  * per fd, and the tables of different processes share nothing.  Each
- * worker takes the next pid (an atomic counter), walks it and writes what
+ * worker takes the next pid (a counter under a lock), walks it and writes what
  * it found into that pid's job only.  The calling thread is a worker too,
  * and between two jobs of its own it replays those done, in pid order,
  * through the one code that builds the result: the holders, candidates,
@@ -186,6 +186,12 @@ static int pids_to_walk(const struct scan_filter *f, const struct netns_set *set
  * findings are freed as soon as they are taken.
  */
 #define WALK_WORKERS_MAX 4
+/*
+ * How far the workers may run ahead of the replay, in jobs: what is done
+ * but not yet replayed is memory, and a calling thread the scheduler keeps
+ * off its CPU for a while would otherwise let it pile up.
+ */
+#define WALK_AHEAD 8
 
 /* A socket fd worth keeping: one wanted or a candidate.  16 bytes: there may be many. */
 struct walk_hit {
@@ -210,7 +216,7 @@ struct walk_job {
 struct walk_worker {
 	struct walk_pool *pool;
 	pthread_t thread;
-	struct walk_hit *hits;	/* the job at hand's, copied into it when done */
+	struct walk_hit *hits;	/* the job at hand's, handed to it when done */
 	size_t nhits, caphits;
 };
 
@@ -222,9 +228,11 @@ struct walk_pool {
 	bool keep_unlisted;	/* a socket in no table is a candidate */
 	struct walk_job *jobs;
 	size_t njobs;
-	atomic_size_t next;
+	/* Under lock: the next job to take, and how many were replayed. */
+	pthread_mutex_t lock;
+	pthread_cond_t replayed_more;
+	size_t next, replayed;
 	/* The calling thread's alone. */
-	size_t replayed;
 	int err;
 	struct walk_worker workers[WALK_WORKERS_MAX];
 };
@@ -307,23 +315,33 @@ static void walk_job(struct walk_worker *w, struct walk_job *job)
 		ret = pid_comm(job->pid, job->comm);
 		job->comm_known = !ret;
 	}
+	/* The hits go with the job, trimmed to their size; the next job starts afresh. */
 	if (!ret && w->nhits) {
-		job->hits = malloc(w->nhits * sizeof(*job->hits));
-		if (job->hits) {
-			memcpy(job->hits, w->hits, w->nhits * sizeof(*job->hits));
-			job->nhits = w->nhits;
-		} else {
-			ret = -ENOMEM;
-		}
+		job->hits = realloc(w->hits, w->nhits * sizeof(*job->hits));
+		if (!job->hits)
+			job->hits = w->hits;
+		job->nhits = w->nhits;
+		w->hits = NULL;
+		w->nhits = w->caphits = 0;
 	}
 	job->ret = ret;
 done:
 	atomic_store_explicit(&job->done, true, memory_order_release);
 }
 
-static size_t next_job(struct walk_pool *pool)
+/* The index of the next job to walk, once it is at most WALK_AHEAD past the replay. */
+static size_t next_job(struct walk_pool *pool, bool wait)
 {
-	return atomic_fetch_add_explicit(&pool->next, 1, memory_order_relaxed);
+	size_t i;
+
+	pthread_mutex_lock(&pool->lock);
+	while (wait && pool->next < pool->njobs && pool->next >= pool->replayed + WALK_AHEAD)
+		pthread_cond_wait(&pool->replayed_more, &pool->lock);
+	i = pool->next;
+	if (i < pool->njobs)
+		pool->next++;
+	pthread_mutex_unlock(&pool->lock);
+	return i;
 }
 
 static void *worker_run(void *arg)
@@ -332,7 +350,7 @@ static void *worker_run(void *arg)
 	struct walk_pool *pool = w->pool;
 	size_t i;
 
-	while ((i = next_job(pool)) < pool->njobs)
+	while ((i = next_job(pool, true)) < pool->njobs)
 		walk_job(w, &pool->jobs[i]);
 	return NULL;
 }
@@ -374,16 +392,24 @@ static int replay(struct scan_ctx *ctx, const struct walk_job *job)
 	return 0;
 }
 
-/* The jobs done from the first not yet replayed on, in pid order; after -ENOMEM, none. */
+/*
+ * The jobs done from the first not yet replayed on, in pid order; after
+ * -ENOMEM none is replayed, but each still counts as replayed, so that no
+ * worker waits for it.
+ */
 static void replay_done(struct scan_ctx *ctx, struct walk_pool *pool)
 {
-	while (pool->replayed < pool->njobs && !pool->err) {
-		struct walk_job *job = &pool->jobs[pool->replayed];
+	size_t i = pool->replayed;	/* only this thread writes it */
+
+	while (i < pool->njobs) {
+		struct walk_job *job = &pool->jobs[i];
 		int ret;
 
 		if (!atomic_load_explicit(&job->done, memory_order_acquire))
 			break;
-		pool->replayed++;
+		i++;
+		if (pool->err)
+			continue;
 		ret = replay(ctx, job);
 		free(job->hits);
 		job->hits = NULL;
@@ -394,6 +420,12 @@ static void replay_done(struct scan_ctx *ctx, struct walk_pool *pool)
 		else if (ret == 0)
 			ctx->r->stats.procs++;
 	}
+	if (i == pool->replayed)
+		return;
+	pthread_mutex_lock(&pool->lock);
+	pool->replayed = i;
+	pthread_cond_broadcast(&pool->replayed_more);
+	pthread_mutex_unlock(&pool->lock);
 }
 
 /* One worker a CPU this process may run on, at most one a pid and WALK_WORKERS_MAX. */
@@ -436,7 +468,8 @@ static void pool_run(struct scan_ctx *ctx, struct walk_pool *pool, unsigned int 
 		}
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	}
-	while ((job = next_job(pool)) < pool->njobs) {
+	/* The calling thread never waits: it is the one that replays. */
+	while ((job = next_job(pool, false)) < pool->njobs) {
 		walk_job(self, &pool->jobs[job]);
 		replay_done(ctx, pool);
 	}
@@ -488,9 +521,12 @@ int scan_walk(struct scan_ctx *ctx)
 	}
 	free(pids);
 	pool.njobs = npids;
-	atomic_init(&pool.next, 0);
+	pthread_mutex_init(&pool.lock, NULL);
+	pthread_cond_init(&pool.replayed_more, NULL);
 	pool_run(ctx, &pool, workers_wanted(npids));
 	ret = pool.err;
+	pthread_cond_destroy(&pool.replayed_more);
+	pthread_mutex_destroy(&pool.lock);
 	pool_free(&pool);
 	return ret;
 }
