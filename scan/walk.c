@@ -178,20 +178,29 @@ static int pids_to_walk(const struct scan_filter *f, const struct netns_set *set
  * The walk itself runs on a small pool of threads, one a CPU up to
  * WALK_WORKERS_MAX: nearly all of its time is the kernel's, a readlinkat()
  * per fd, and the tables of different processes share nothing.  Each
- * worker takes the next pid (a counter under a lock), walks it and writes what
- * it found into that pid's job only.  The calling thread is a worker too,
- * and between two jobs of its own it replays those done, in pid order,
- * through the one code that builds the result: the holders, candidates,
- * records and warnings come out exactly as from one thread, and a job's
- * findings are freed as soon as they are taken.
+ * worker takes the next pid (a counter under a lock), walks it and writes
+ * what it found into that pid's job only.  The calling thread is a worker
+ * too, and between two jobs of its own it replays those done, in pid
+ * order, through the one code that builds the result: the holders,
+ * candidates, records and warnings come out exactly as from one thread,
+ * and a job's findings are freed as soon as they are taken.
+ *
+ * When every socket in no table matters (--list, --all-closewait), the
+ * other workers start before the tables are read (scan_walk_start()): the
+ * dump keeps the calling thread busy for a while, and the fd tables need
+ * nothing of it until their sockets are sorted.  A job walked before the
+ * tables were published keeps every socket fd ("raw"); its replay sorts
+ * them, as the worker would have.
  */
 #define WALK_WORKERS_MAX 4
 /*
- * How far the workers may run ahead of the replay, in jobs: what is done
- * but not yet replayed is memory, and a calling thread the scheduler keeps
- * off its CPU for a while would otherwise let it pile up.
+ * How far the workers may run ahead of the replay: what is done but not
+ * yet replayed is memory, and a calling thread busy with the tables, or one
+ * the scheduler keeps off its CPU, would otherwise let it pile up.  In jobs,
+ * and in hits (16 bytes each).
  */
-#define WALK_AHEAD 8
+#define WALK_AHEAD 16
+#define WALK_AHEAD_HITS 16384
 
 /* A socket fd worth keeping: one wanted or a candidate.  16 bytes: there may be many. */
 struct walk_hit {
@@ -203,9 +212,11 @@ struct walk_hit {
 struct walk_job {
 	pid_t pid;
 	int ret;		/* 0 walked, 1 passed over by --comm, or -errno */
+	int comm_err;		/* raw: reading comm failed, which matters with a holder */
 	size_t fds;
 	unsigned long long start_time;	/* read at the first holder, 0 unknown */
 	bool start_read;
+	bool raw;		/* walked before the tables: every socket fd, by inode */
 	bool comm_known;
 	char comm[COMM_LEN];
 	struct walk_hit *hits;
@@ -221,18 +232,25 @@ struct walk_worker {
 };
 
 struct walk_pool {
-	/* What the workers read, and nothing writes while they run. */
+	/*
+	 * What the workers read: set before they start, or, for the tables,
+	 * before ready is set (release); a worker reads ready (acquire) as it
+	 * starts a job.
+	 */
 	const struct inode_map *want, *seen;
 	const struct tcp_sock *socks;
 	const char *comm;
 	bool keep_unlisted;	/* a socket in no table is a candidate */
+	atomic_bool ready;
 	struct walk_job *jobs;
 	size_t njobs;
-	/* Under lock: the next job to take, and how many were replayed. */
+	/* Under lock: the next job to take, how many were replayed, the hits between. */
 	pthread_mutex_t lock;
 	pthread_cond_t replayed_more;
-	size_t next, replayed;
+	size_t next, replayed, ahead_hits;
+	bool stop;
 	/* The calling thread's alone. */
+	unsigned int started;
 	int err;
 	struct walk_worker workers[WALK_WORKERS_MAX];
 };
@@ -262,7 +280,7 @@ static int add_hit(struct walk_worker *w, int fd, bool wanted, uint64_t val)
 /*
  * A socket wanted (a CLOSE_WAIT, a listener with a queue) makes a holder;
  * one that a table lists but is not wanted is passed over; one in no table
- * is a candidate for pass 4.
+ * is a candidate for pass 4.  Before the tables, every socket is kept.
  */
 static int on_socket(pid_t pid, int fd, uint64_t inode, void *arg)
 {
@@ -270,6 +288,14 @@ static int on_socket(pid_t pid, int fd, uint64_t inode, void *arg)
 	const struct walk_pool *pool = v->w->pool;
 	size_t sock;
 
+	if (v->job->raw) {
+		/* Which socket is a holder is not known yet: the start time at the first. */
+		if (!v->job->start_read) {
+			v->job->start_time = fdtable_start_time(pid);
+			v->job->start_read = true;
+		}
+		return add_hit(v->w, fd, false, inode);
+	}
 	if (inode_map_get(pool->want, inode, &sock)) {
 		/* The start time pins the holder: read once, at its first socket. */
 		if (pool->socks[sock].state != TCPS_LISTEN && !v->job->start_read) {
@@ -296,11 +322,12 @@ static bool found_wanted(const struct walk_worker *w)
 /* One process, in a worker: its findings are dropped, not trusted, when the walk fails. */
 static void walk_job(struct walk_worker *w, struct walk_job *job)
 {
-	const struct walk_pool *pool = w->pool;
+	struct walk_pool *pool = w->pool;
 	struct walk_visit v = { w, job };
 	int ret;
 
 	w->nhits = 0;
+	job->raw = !atomic_load_explicit(&pool->ready, memory_order_acquire);
 	/* --comm first: a process passed over costs one small read, not a walk. */
 	if (pool->comm) {
 		ret = pid_comm(job->pid, job->comm);
@@ -311,9 +338,14 @@ static void walk_job(struct walk_worker *w, struct walk_job *job)
 		job->comm_known = true;
 	}
 	ret = fdtable_walk(job->pid, on_socket, &v, &job->fds);
-	if (!ret && !job->comm_known && found_wanted(w)) {
+	if (!ret && !job->comm_known && (job->raw ? w->nhits > 0 : found_wanted(w))) {
 		ret = pid_comm(job->pid, job->comm);
 		job->comm_known = !ret;
+		/* Raw, the sockets may all be passed over: a failure counts only with a holder. */
+		if (job->raw) {
+			job->comm_err = ret;
+			ret = 0;
+		}
 	}
 	/* The hits go with the job, trimmed to their size; the next job starts afresh. */
 	if (!ret && w->nhits) {
@@ -326,18 +358,25 @@ static void walk_job(struct walk_worker *w, struct walk_job *job)
 	}
 	job->ret = ret;
 done:
+	pthread_mutex_lock(&pool->lock);
+	pool->ahead_hits += job->nhits;
+	pthread_mutex_unlock(&pool->lock);
 	atomic_store_explicit(&job->done, true, memory_order_release);
 }
 
-/* The index of the next job to walk, once it is at most WALK_AHEAD past the replay. */
+/*
+ * The index of the next job to walk (njobs when there is none), once the
+ * workers are not too far ahead of the replay when wait is set.
+ */
 static size_t next_job(struct walk_pool *pool, bool wait)
 {
 	size_t i;
 
 	pthread_mutex_lock(&pool->lock);
-	while (wait && pool->next < pool->njobs && pool->next >= pool->replayed + WALK_AHEAD)
+	while (wait && !pool->stop && pool->next < pool->njobs &&
+	       (pool->next >= pool->replayed + WALK_AHEAD || pool->ahead_hits > WALK_AHEAD_HITS))
 		pthread_cond_wait(&pool->replayed_more, &pool->lock);
-	i = pool->next;
+	i = pool->stop ? pool->njobs : pool->next;
 	if (i < pool->njobs)
 		pool->next++;
 	pthread_mutex_unlock(&pool->lock);
@@ -355,19 +394,38 @@ static void *worker_run(void *arg)
 	return NULL;
 }
 
+/* A raw hit, sorted now as on_socket() sorts them: 0 added, 1 passed over, or -ENOMEM. */
+static int replay_raw_hit(struct scan_ctx *ctx, const struct walk_pool *pool,
+			  const struct walk_job *job, const struct walk_hit *h)
+{
+	size_t sock;
+
+	if (inode_map_get(pool->want, h->val, &sock)) {
+		if (ctx->r->socks.socks[sock].state == TCPS_LISTEN)
+			return add_listener_holder(ctx, job->pid, h->fd, sock);
+		return fdtable_add_holder_at(ctx->r, job->pid, h->fd, sock, job->start_time);
+	}
+	if (!pool->keep_unlisted || inode_map_get(pool->seen, h->val, NULL))
+		return 1;
+	return add_candidate(ctx, job->pid, h->fd, h->val);
+}
+
 /* One job's findings into ctx, as one thread's walk would have made them. */
-static int replay(struct scan_ctx *ctx, const struct walk_job *job)
+static int replay(struct scan_ctx *ctx, const struct walk_pool *pool, const struct walk_job *job)
 {
 	struct scan_result *r = ctx->r;
 	size_t holders = r->count, lholders = ctx->nlholders, cands = ctx->ncands, i;
+	bool comm_known = job->comm_known;
 	int ret = 0;
 
 	if (job->ret)
 		return job->ret;
-	for (i = 0; !ret && i < job->nhits; i++) {
+	for (i = 0; ret >= 0 && i < job->nhits; i++) {
 		const struct walk_hit *h = &job->hits[i];
 
-		if (!h->wanted)
+		if (job->raw)
+			ret = replay_raw_hit(ctx, pool, job, h);
+		else if (!h->wanted)
 			ret = add_candidate(ctx, job->pid, h->fd, h->val);
 		else if (r->socks.socks[h->val].state == TCPS_LISTEN)
 			ret = add_listener_holder(ctx, job->pid, h->fd, (size_t)h->val);
@@ -375,8 +433,17 @@ static int replay(struct scan_ctx *ctx, const struct walk_job *job)
 			ret = fdtable_add_holder_at(r, job->pid, h->fd, (size_t)h->val,
 						    job->start_time);
 	}
+	if (ret > 0)
+		ret = 0;
+	if (job->raw && !pool->comm) {
+		/* As after the tables: comm is read, and must be, for a holder only. */
+		if (r->count > holders || ctx->nlholders > lholders)
+			ret = ret ? ret : job->comm_err;
+		else
+			comm_known = false;
+	}
 	if (!ret)
-		ret = add_walked(ctx, job->pid, job->fds, job->comm_known ? job->comm : NULL);
+		ret = add_walked(ctx, job->pid, job->fds, comm_known ? job->comm : NULL);
 	if (ret) {
 		r->count = holders;
 		ctx->nlholders = lholders;
@@ -399,7 +466,7 @@ static int replay(struct scan_ctx *ctx, const struct walk_job *job)
  */
 static void replay_done(struct scan_ctx *ctx, struct walk_pool *pool)
 {
-	size_t i = pool->replayed;	/* only this thread writes it */
+	size_t i = pool->replayed, hits = 0;	/* only this thread writes replayed */
 
 	while (i < pool->njobs) {
 		struct walk_job *job = &pool->jobs[i];
@@ -408,22 +475,25 @@ static void replay_done(struct scan_ctx *ctx, struct walk_pool *pool)
 		if (!atomic_load_explicit(&job->done, memory_order_acquire))
 			break;
 		i++;
+		hits += job->nhits;
 		if (pool->err)
-			continue;
-		ret = replay(ctx, job);
-		free(job->hits);
-		job->hits = NULL;
+			goto free_hits;
+		ret = replay(ctx, pool, job);
 		if (ret == -ENOMEM)
 			pool->err = ret;
 		else if (ret < 0)
 			fdtable_count_failure(&ctx->r->stats, job->pid, ret, ctx->f->npids > 0);
 		else if (ret == 0)
 			ctx->r->stats.procs++;
+free_hits:
+		free(job->hits);
+		job->hits = NULL;
 	}
 	if (i == pool->replayed)
 		return;
 	pthread_mutex_lock(&pool->lock);
 	pool->replayed = i;
+	pool->ahead_hits -= hits;
 	pthread_cond_broadcast(&pool->replayed_more);
 	pthread_mutex_unlock(&pool->lock);
 }
@@ -443,41 +513,6 @@ static unsigned int workers_wanted(size_t npids)
 	return n ? (unsigned int)n : 1;
 }
 
-/*
- * Runs the jobs on the calling thread and up to nworkers - 1 more; a thread
- * that cannot be made leaves its share to the others.  The workers block
- * every signal: the calling thread alone takes them, as before.
- */
-static void pool_run(struct scan_ctx *ctx, struct walk_pool *pool, unsigned int nworkers)
-{
-	struct walk_worker *self = &pool->workers[0];
-	unsigned int i, started = 1;
-	sigset_t all, old;
-	size_t job;
-
-	for (i = 0; i < WALK_WORKERS_MAX; i++)
-		pool->workers[i].pool = pool;
-	if (nworkers > 1) {
-		sigfillset(&all);
-		pthread_sigmask(SIG_SETMASK, &all, &old);
-		for (i = 1; i < nworkers; i++) {
-			if (pthread_create(&pool->workers[started].thread, NULL, worker_run,
-					   &pool->workers[started]))
-				break;
-			started++;
-		}
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-	}
-	/* The calling thread never waits: it is the one that replays. */
-	while ((job = next_job(pool, false)) < pool->njobs) {
-		walk_job(self, &pool->jobs[job]);
-		replay_done(ctx, pool);
-	}
-	for (i = 1; i < started; i++)
-		pthread_join(pool->workers[i].thread, NULL);
-	replay_done(ctx, pool);
-}
-
 static void pool_free(struct walk_pool *pool)
 {
 	size_t i;
@@ -487,48 +522,143 @@ static void pool_free(struct walk_pool *pool)
 	for (i = 0; i < pool->njobs; i++)
 		free(pool->jobs[i].hits);
 	free(pool->jobs);
+	pthread_cond_destroy(&pool->replayed_more);
+	pthread_mutex_destroy(&pool->lock);
+	free(pool);
 }
 
-int scan_walk(struct scan_ctx *ctx)
+/*
+ * Gives the workers the tables, once.  Only the states wanted were dumped:
+ * a socket in no table is then no news, unless a namespace could not be
+ * read (its CLOSE_WAIT sockets are found by asking each socket).
+ */
+static void pool_publish(struct scan_ctx *ctx, struct walk_pool *pool)
 {
-	/*
-	 * Only the states wanted were dumped: a socket in no table is then no
-	 * news, unless a namespace could not be read (its CLOSE_WAIT sockets
-	 * are found by asking each socket).
-	 */
-	struct walk_pool pool = {
-		.want = &ctx->want,
-		.seen = &ctx->seen,
-		.socks = ctx->r->socks.socks,
-		.comm = ctx->f->comm,
-		.keep_unlisted = !ctx->f->closewait_only || ctx->r->stats.netns_failed,
-	};
+	if (atomic_load_explicit(&pool->ready, memory_order_relaxed))
+		return;
+	pool->want = &ctx->want;
+	pool->seen = &ctx->seen;
+	pool->socks = ctx->r->socks.socks;
+	pool->keep_unlisted = !ctx->f->closewait_only || ctx->r->stats.netns_failed;
+	atomic_store_explicit(&pool->ready, true, memory_order_release);
+}
+
+/*
+ * The pool, its jobs (the pids to walk) and up to one worker a CPU besides
+ * the calling thread; a thread that cannot be made leaves its share to the
+ * others.  The workers block every signal: the calling thread alone takes
+ * them, as before.  With tables_read, they have the tables from the start.
+ * 0 or -ENOMEM.
+ */
+static int pool_start(struct scan_ctx *ctx, bool tables_read)
+{
+	struct walk_pool *pool;
+	sigset_t all, old;
 	size_t npids, i;
+	unsigned int n;
 	pid_t *pids;
 	int ret;
 
 	ret = pids_to_walk(ctx->f, ctx->set, &pids, &npids);
 	if (ret)
 		return ret;
-	pool.jobs = calloc(npids ? npids : 1, sizeof(*pool.jobs));
-	if (!pool.jobs) {
+	pool = calloc(1, sizeof(*pool));
+	if (pool)
+		pool->jobs = calloc(npids ? npids : 1, sizeof(*pool->jobs));
+	if (!pool || !pool->jobs) {
+		free(pool);
 		free(pids);
 		return -ENOMEM;
 	}
 	for (i = 0; i < npids; i++) {
-		pool.jobs[i].pid = pids[i];
-		atomic_init(&pool.jobs[i].done, false);
+		pool->jobs[i].pid = pids[i];
+		atomic_init(&pool->jobs[i].done, false);
 	}
 	free(pids);
-	pool.njobs = npids;
-	pthread_mutex_init(&pool.lock, NULL);
-	pthread_cond_init(&pool.replayed_more, NULL);
-	pool_run(ctx, &pool, workers_wanted(npids));
-	ret = pool.err;
-	pthread_cond_destroy(&pool.replayed_more);
-	pthread_mutex_destroy(&pool.lock);
-	pool_free(&pool);
+	pool->njobs = npids;
+	pool->comm = ctx->f->comm;
+	atomic_init(&pool->ready, false);
+	pthread_mutex_init(&pool->lock, NULL);
+	pthread_cond_init(&pool->replayed_more, NULL);
+	for (i = 0; i < WALK_WORKERS_MAX; i++)
+		pool->workers[i].pool = pool;
+	if (tables_read)
+		pool_publish(ctx, pool);
+	pool->started = 1;
+	n = workers_wanted(npids);
+	if (n > 1) {
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		for (i = 1; i < n; i++) {
+			if (pthread_create(&pool->workers[pool->started].thread, NULL, worker_run,
+					   &pool->workers[pool->started]))
+				break;
+			pool->started++;
+		}
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
+	ctx->pool = pool;
+	return 0;
+}
+
+int scan_walk_start(struct scan_ctx *ctx)
+{
+	return pool_start(ctx, false);
+}
+
+static void pool_join(struct walk_pool *pool)
+{
+	unsigned int i;
+
+	for (i = 1; i < pool->started; i++)
+		pthread_join(pool->workers[i].thread, NULL);
+	pool->started = 1;
+}
+
+void scan_walk_abort(struct scan_ctx *ctx)
+{
+	struct walk_pool *pool = ctx->pool;
+
+	if (!pool)
+		return;
+	pthread_mutex_lock(&pool->lock);
+	pool->stop = true;
+	pthread_cond_broadcast(&pool->replayed_more);
+	pthread_mutex_unlock(&pool->lock);
+	pool_join(pool);
+	pool_free(pool);
+	ctx->pool = NULL;
+}
+
+/*
+ * Publishes the tables to the workers, walks with them and replays every
+ * job; the calling thread never waits for the replay, being the one that
+ * replays.  0 or -ENOMEM.
+ */
+int scan_walk_finish(struct scan_ctx *ctx)
+{
+	struct walk_pool *pool = ctx->pool;
+	size_t job;
+	int ret;
+
+	pool_publish(ctx, pool);
+	while ((job = next_job(pool, false)) < pool->njobs) {
+		walk_job(&pool->workers[0], &pool->jobs[job]);
+		replay_done(ctx, pool);
+	}
+	pool_join(pool);
+	replay_done(ctx, pool);
+	ret = pool->err;
+	pool_free(pool);
+	ctx->pool = NULL;
 	return ret;
+}
+
+int scan_walk(struct scan_ctx *ctx)
+{
+	int ret = pool_start(ctx, true);
+
+	return ret ? ret : scan_walk_finish(ctx);
 }
 
 struct walked *scan_find_walked(struct scan_ctx *ctx, pid_t pid)
