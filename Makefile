@@ -20,7 +20,8 @@ endif
 CFLAGS ?= -O2 -g
 WARNINGS := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes \
 	-Wformat=2 -Wshadow -Wpointer-arith -Wvla
-BASE_CPPFLAGS := -I. -D_GNU_SOURCE
+# -pthread: the scan walks fd tables on a few threads (scan/walk.c).
+BASE_CPPFLAGS := -I. -D_GNU_SOURCE -pthread
 PC_PKGS := libunwind-ptrace capstone
 PC_CFLAGS = $(shell pkg-config --cflags $(PC_PKGS) cmocka)
 # fdclose is linked statically, libc included.  capstone's tables hold ~77,000
@@ -129,7 +130,8 @@ FDCLOSE ?= fdclose
 build: $(FDCLOSE)
 
 $(FDCLOSE): $(OBJDIR)/fdclose.o $(LIB_OBJS)
-	$(CC) $(CFLAGS) $(HARDEN_CFLAGS) -static $(LDFLAGS) $(HARDEN_LDFLAGS) -o $@ $^ $(PC_LIBS)
+	$(CC) $(CFLAGS) $(HARDEN_CFLAGS) -pthread -static $(LDFLAGS) $(HARDEN_LDFLAGS) -o $@ $^ \
+		$(PC_LIBS)
 
 # Each object depends on the headers it includes, as the compiler saw them (-MMD).
 # A tree built before a change of flags (hardening added, make deb's) is

@@ -5,6 +5,7 @@
  * left.  Changes nothing.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 
 #include "cli/cli.h"
@@ -49,6 +50,16 @@ int cmd_list(const struct options *opt)
 	double scan_s;
 	int ret;
 
+	/*
+	 * A fixed mmap threshold: each array past 128 KiB (the tables, the
+	 * inode sets, the holders, the candidates) is mapped on its own, grows
+	 * by mremap and goes back to the kernel when freed.  glibc's default
+	 * raises the threshold to the size of the first such chunk freed, and
+	 * the big arrays then grow in the heap by copying, leaving holes: 0.3
+	 * to 0.6 MB more peak RSS on the bench's 100,000 fds, more or less from
+	 * run to run.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	ret = scan_closewait(&opt->filter, &r);
 	scan_s = (double)(clock_now_ns() - start) / 1e9;
 	if (ret) {

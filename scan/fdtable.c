@@ -165,7 +165,8 @@ int fdtable_walk(pid_t pid, fd_socket_fn fn, void *arg, size_t *nfds)
 	return pid_walk_fds(pid, visit_fd, &v, nfds);
 }
 
-int fdtable_add_holder(struct scan_result *r, pid_t pid, int fd, size_t sock)
+int fdtable_add_holder_at(struct scan_result *r, pid_t pid, int fd, size_t sock,
+			 unsigned long long start_time)
 {
 	struct holder *h = array_grow(r->holders, &r->cap, r->count, sizeof(*h));
 
@@ -177,16 +178,24 @@ int fdtable_add_holder(struct scan_result *r, pid_t pid, int fd, size_t sock)
 	h->pid = pid;
 	h->fd = fd;
 	h->sock = sock;
-	/* A process's holders come in a run: its stat is read once. */
-	if (r->count > 1 && h[-1].pid == pid) {
-		h->start_time = h[-1].start_time;
-	} else {
-		struct task_stat st;
-
-		if (!task_stat_read(pid, pid, &st))
-			h->start_time = st.start_time;
-	}
+	h->start_time = start_time;
 	return 0;
+}
+
+unsigned long long fdtable_start_time(pid_t pid)
+{
+	struct task_stat st;
+
+	return task_stat_read(pid, pid, &st) ? 0 : st.start_time;
+}
+
+int fdtable_add_holder(struct scan_result *r, pid_t pid, int fd, size_t sock)
+{
+	/* A process's holders come in a run: its stat is read once. */
+	if (r->count && r->holders[r->count - 1].pid == pid)
+		return fdtable_add_holder_at(r, pid, fd, sock,
+					     r->holders[r->count - 1].start_time);
+	return fdtable_add_holder_at(r, pid, fd, sock, fdtable_start_time(pid));
 }
 
 struct collect_ctx {

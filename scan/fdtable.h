@@ -45,8 +45,16 @@ typedef int (*fd_socket_fn)(pid_t pid, int fd, uint64_t inode, void *arg);
  */
 int fdtable_walk(pid_t pid, fd_socket_fn fn, void *arg, size_t *nfds);
 
-/* Appends a holder (comm empty, not dead) to r; 0 or -ENOMEM. */
+/*
+ * Appends a holder (comm empty, not dead) to r, with the start time of the
+ * holder before it when that is the same pid, else read now; 0 or -ENOMEM.
+ */
 int fdtable_add_holder(struct scan_result *r, pid_t pid, int fd, size_t sock);
+/* The same with the start time given (read earlier by fdtable_start_time()). */
+int fdtable_add_holder_at(struct scan_result *r, pid_t pid, int fd, size_t sock,
+			 unsigned long long start_time);
+/* The start time of pid from /proc/PID/stat, 0 when it cannot be read. */
+unsigned long long fdtable_start_time(pid_t pid);
 
 /*
  * Counts a process the walk passed over in st (vanished, denied or

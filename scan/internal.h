@@ -17,6 +17,8 @@
 #include "scan/scan.h"
 #include "scan/tcp.h"
 
+struct walk_pool;
+
 /* A socket fd that no table we read lists. */
 struct candidate {
 	pid_t pid;
@@ -66,6 +68,7 @@ struct scan_ctx {
 	size_t nwalked, capwalked;
 	struct listener_holder *lholders;
 	size_t nlholders, caplholders;
+	struct walk_pool *pool;		/* the walk's, from scan_walk_start() on */
 };
 
 /* The filters (filter.c): the socket ones; the process ones apply in the walk. */
@@ -86,6 +89,14 @@ bool scan_walk_wanted(const struct scan_ctx *ctx);
 int scan_map_wanted(struct scan_ctx *ctx);
 int scan_index_by_pid(struct scan_ctx *ctx);
 int scan_walk(struct scan_ctx *ctx);
+/*
+ * The same in two steps, the workers started before the tables are read
+ * (they keep every socket fd until scan_walk_finish() gives them the
+ * tables); scan_walk_abort() stops and frees them on the way out.
+ */
+int scan_walk_start(struct scan_ctx *ctx);
+int scan_walk_finish(struct scan_ctx *ctx);
+void scan_walk_abort(struct scan_ctx *ctx);
 /* A walked process by pid, or NULL. */
 struct walked *scan_find_walked(struct scan_ctx *ctx, pid_t pid);
 /* Pass 4 (unlisted.c): the socket fds found in no table. */

@@ -88,6 +88,7 @@ static int make_procs(struct scan_ctx *ctx)
 
 static void ctx_free(struct scan_ctx *ctx)
 {
+	scan_walk_abort(ctx);
 	free(ctx->by_pid);
 	inode_map_free(&ctx->seen);
 	inode_map_free(&ctx->want);
@@ -174,6 +175,12 @@ int scan_closewait(const struct scan_filter *f, struct scan_result *r)
 		r->stats.unreadable += set.unreadable;
 	}
 	ret = inode_set_init(&ctx.seen, 1024);
+	/*
+	 * When every socket in no table matters, the walk will be wanted
+	 * whatever the tables hold: it starts now, beside their dump.
+	 */
+	if (!ret && !f->closewait_only)
+		ret = scan_walk_start(&ctx);
 	if (!ret)
 		ret = scan_read_tables(&ctx);
 	if (ret)
@@ -189,7 +196,7 @@ int scan_closewait(const struct scan_filter *f, struct scan_result *r)
 	if (!ret)
 		ret = scan_index_by_pid(&ctx);
 	if (!ret)
-		ret = scan_walk(&ctx);
+		ret = ctx.pool ? scan_walk_finish(&ctx) : scan_walk(&ctx);
 	if (!ret)
 		ret = scan_resolve_candidates(&ctx);
 	if (!ret)

@@ -394,27 +394,34 @@ int sockdiag_dump_each(int nl, const void *req, size_t len, sockdiag_msg_fn fn, 
 struct tcp_dump {
 	struct tcp_table *t;
 	uint64_t netns;
+	unsigned int keep;		/* states kept whole in t */
+	sockdiag_inode_fn fn;		/* the others: their inode only */
+	void *arg;
 };
 
 static int take_tcp_msg(const struct nlmsghdr *h, void *arg)
 {
 	const struct tcp_dump *d = arg;
+	const struct inet_diag_msg *m = NLMSG_DATA(h);
 	struct tcp_sock s;
 	int ret;
 
+	if (d->fn && h->nlmsg_len >= NLMSG_LENGTH(sizeof(*m)) &&
+	    (m->idiag_state >= 32 || !(d->keep & TCP_STATE_BIT(m->idiag_state))))
+		return d->fn(m->idiag_inode, d->arg);
 	ret = sockdiag_msg_sock(h, d->netns, &s);
 	return ret ? ret : tcp_table_append(d->t, &s);
 }
 
 int sockdiag_parse_dump(const void *buf, size_t len, uint64_t netns, struct tcp_table *t)
 {
-	struct tcp_dump d = { t, netns };
+	struct tcp_dump d = { .t = t, .netns = netns };
 
 	return parse_msgs(buf, len, take_tcp_msg, &d);
 }
 
-static int dump_family(int nl, int family, unsigned int state_mask, struct tcp_table *t,
-		       uint64_t netns, uint8_t ext)
+static int dump_family(int nl, int family, unsigned int state_mask, const struct tcp_dump *d,
+		       uint8_t ext)
 {
 	struct {
 		struct nlmsghdr nlh;
@@ -432,43 +439,54 @@ static int dump_family(int nl, int family, unsigned int state_mask, struct tcp_t
 			.idiag_states = state_mask,
 		},
 	};
-	struct tcp_dump d = { t, netns };
 
-	return sockdiag_dump_each(nl, &msg, sizeof(msg), take_tcp_msg, &d);
+	return sockdiag_dump_each(nl, &msg, sizeof(msg), take_tcp_msg, (void *)d);
 }
 
-/* The families of families (TCP_DUMP_V4 | TCP_DUMP_V6) in pid's namespace. */
-static int dump_tables(pid_t pid, uint64_t netns, unsigned int state_mask, struct tcp_table *t,
-		       uint8_t ext, unsigned int families)
+/*
+ * The families of families (TCP_DUMP_V4 | TCP_DUMP_V6) in pid's namespace,
+ * the sockets in states to d; d->t is left as it was on a failure.
+ */
+static int dump_tables(pid_t pid, const struct tcp_dump *d, unsigned int states, uint8_t ext,
+		       unsigned int families)
 {
-	size_t before = t->count;
+	size_t before = d->t->count;
 	int nl = netlink_in_netns_of_pid(pid);
 	int ret = 0;
 
 	if (nl < 0)
 		return nl;
 	if (families & TCP_DUMP_V4)
-		ret = dump_family(nl, AF_INET, state_mask, t, netns, ext);
+		ret = dump_family(nl, AF_INET, states, d, ext);
 	/* A kernel without IPv6 answers ENOENT for that family: nothing to add. */
 	if (!ret && families & TCP_DUMP_V6) {
-		ret = dump_family(nl, AF_INET6, state_mask, t, netns, ext);
+		ret = dump_family(nl, AF_INET6, states, d, ext);
 		if (ret == -ENOENT)
 			ret = 0;
 	}
 	close(nl);
 	if (ret)
-		t->count = before;
+		d->t->count = before;
 	return ret;
 }
 
-int sockdiag_dump(pid_t pid, uint64_t netns, unsigned int state_mask, struct tcp_table *t)
+int sockdiag_dump_split(pid_t pid, uint64_t netns, unsigned int state_mask, struct tcp_table *t,
+			unsigned int inode_states, sockdiag_inode_fn fn, void *arg)
 {
+	struct tcp_dump d = { t, netns, state_mask, inode_states ? fn : NULL, arg };
+
 	/*
 	 * Every socket's tcp_info, for its age: about 0.2 us a socket more
 	 * for the kernel (1 ms in 5,000), a few percent of a --list, which
 	 * shows every age anyway.
 	 */
-	return dump_tables(pid, netns, state_mask, t, DIAG_EXT_INFO, TCP_DUMP_V4 | TCP_DUMP_V6);
+	return dump_tables(pid, &d, state_mask | inode_states, DIAG_EXT_INFO,
+			   TCP_DUMP_V4 | TCP_DUMP_V6);
+}
+
+int sockdiag_dump(pid_t pid, uint64_t netns, unsigned int state_mask, struct tcp_table *t)
+{
+	return sockdiag_dump_split(pid, netns, state_mask, t, 0, NULL, NULL);
 }
 
 int tcp_table_read(struct tcp_table *t, pid_t pid, uint64_t netns, unsigned int state_mask)
@@ -481,8 +499,10 @@ int tcp_table_read(struct tcp_table *t, pid_t pid, uint64_t netns, unsigned int 
 int tcp_table_read_inodes(struct tcp_table *t, pid_t pid, uint64_t netns,
 			  unsigned int state_mask, unsigned int families)
 {
+	struct tcp_dump d = { .t = t, .netns = netns };
+
 	/* Each dump walks the whole established hash: only the families asked for. */
-	if (!dump_tables(pid, netns, state_mask, t, 0, families))
+	if (!dump_tables(pid, &d, state_mask, 0, families))
 		return 0;
 	return tcp_read(t, pid, netns, state_mask);
 }

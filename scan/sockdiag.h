@@ -46,6 +46,17 @@ void sockdiag_done(struct sockdiag *d);
  * then reads /proc instead, which ages nothing).
  */
 int sockdiag_dump(pid_t pid, uint64_t netns, unsigned int state_mask, struct tcp_table *t);
+/* Called with the inode (0 for a socket without a file) of each socket; 0 goes on. */
+typedef int (*sockdiag_inode_fn)(uint64_t inode, void *arg);
+/*
+ * The same in one dump with the sockets whose state is in inode_states too
+ * (when not 0), handed to fn as they come rather than kept in t: only their
+ * inode is needed (to tell a socket some table lists from one in none), and
+ * the established bulk would be most of t.  A failure may come after some
+ * calls of fn; t is left as it was.
+ */
+int sockdiag_dump_split(pid_t pid, uint64_t netns, unsigned int state_mask, struct tcp_table *t,
+			unsigned int inode_states, sockdiag_inode_fn fn, void *arg);
 struct nlmsghdr;
 
 /*

@@ -48,19 +48,44 @@ static bool tables_by_netlink(void)
 	return !proc_root_is_recorded();
 }
 
+struct inode_count {
+	struct scan_ctx *ctx;
+	size_t sockets;
+};
+
+/* A socket the walk must know is listed, though it is not wanted: its inode only. */
+static int table_inode(uint64_t inode, void *arg)
+{
+	struct inode_count *c = arg;
+	int ret;
+
+	c->sockets++;
+	if (!inode)
+		return 0;
+	ret = inode_map_put(&c->ctx->seen, inode, 0);
+	return ret == -ENOMEM ? ret : 0;
+}
+
 static int dump_netns_tables(struct scan_ctx *ctx, const struct netns *ns)
 {
 	struct tcp_table t = { 0 };
+	struct inode_count others = { ctx, 0 };
 	size_t i;
 	/*
+	 * Only CLOSE_WAIT and LISTEN sockets are kept.  The others (the many
+	 * established ones) matter only to tell a dead socket, in no table,
+	 * from a listed one: their inodes go straight to the seen set.
 	 * Without dead holders to find, the walk needs no other state: the
-	 * kernel then formats CLOSE_WAIT and LISTEN sockets only, not the
-	 * (many more) established ones, the bulk of an idle --watch pass.
+	 * kernel then formats CLOSE_WAIT and LISTEN sockets only, the bulk of
+	 * an idle --watch pass saved.
 	 */
-	uint32_t states = ctx->f->closewait_only ?
-		TCP_STATE_BIT(TCPS_CLOSE_WAIT) | TCP_STATE_BIT(TCPS_LISTEN) : TCP_ALL_STATES;
-	int ret = sockdiag_dump(ctx->set->procs[ns->first].pid, ns->inode, states, &t);
+	uint32_t states = TCP_STATE_BIT(TCPS_CLOSE_WAIT) | TCP_STATE_BIT(TCPS_LISTEN);
+	uint32_t inode_states = ctx->f->closewait_only ? 0 : TCP_ALL_STATES & ~states;
+	int ret = sockdiag_dump_split(ctx->set->procs[ns->first].pid, ns->inode, states, &t,
+				      inode_states, table_inode, &others);
 
+	if (!ret)
+		ctx->r->stats.sockets += others.sockets;
 	for (i = 0; !ret && i < t.count; i++)
 		ret = table_sock(&t.socks[i], ctx);
 	tcp_table_free(&t);

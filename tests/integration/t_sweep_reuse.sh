@@ -41,7 +41,9 @@ run_stopped() {
 		-ex 'delete' \
 		-ex 'continue' \
 		"$FDCLOSE" >"$IT_TMP/gdb.log" 2>&1
-	grep -q '^Catchpoint 1 (call to syscall pidfd_getfd)' "$IT_TMP/gdb.log" ||
+	# The scan's walk runs on threads: gdb then names the thread that stopped.
+	grep -Eq '^(Thread [0-9]+ "[^"]*" hit )?Catchpoint 1 \(call to syscall pidfd_getfd\)' \
+		"$IT_TMP/gdb.log" ||
 		framework_error "fdclose never took a reference to fd $first with pidfd_getfd:"$'\n'"$(cat "$IT_TMP/gdb.log")"
 	grep -q 'exited' "$IT_TMP/gdb.log" ||
 		framework_error "fdclose did not run to its end under gdb:"$'\n'"$(cat "$IT_TMP/gdb.log")"
