@@ -531,9 +531,10 @@ bulk() {
 	R[$tag.frz]=$(stats "$W/$tag.frz")
 	R[$tag.win]=$(column 2 "$W/$tag.frz" | stats -)
 	R[$tag.nwin]=$(column 3 "$W/$tag.frz" | stats -)
-	local k=1 phase
+	local k=0 phase
 	for phase in $PHASES; do
-		R[$tag.ph.$phase]=$(column $((k++)) "$W/$tag.ph" | stats -)
+		k=$((k + 1))	# not inside $(...): that runs in a subshell
+		R[$tag.ph.$phase]=$(column "$k" "$W/$tag.ph" | stats -)
 	done
 }
 
