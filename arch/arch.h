@@ -119,14 +119,6 @@ struct arch_personality {
 	unsigned int red_zone;
 
 	enum arch_inject inject;
-	/*
-	 * PTRACE_SINGLESTEP over the syscall instruction stops once, after
-	 * the call returned (the kernel reports the step at syscall exit):
-	 * one round trip to the thread where its entry and exit stops take
-	 * two.  Set where the kernel's entry from that instruction is known
-	 * to report it so (x86_64's syscall).
-	 */
-	bool step_over_syscall;
 
 	/*
 	 * Read and write what the personality keeps beyond NT_PRSTATUS, after

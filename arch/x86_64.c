@@ -233,7 +233,6 @@ static const struct arch_personality x86_64_personality = {
 	.cs_syscall_id = X86_INS_SYSCALL,
 	.insn_align = 1,
 	.inject = ARCH_INJECT_AT_STOP,
-	.step_over_syscall = true,
 	.sysno = {
 		[SYSNO_CLOSE] = 3,
 		[SYSNO_DUP3] = 292,

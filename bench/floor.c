@@ -19,10 +19,8 @@
  *
  * With -r, the first thread then makes TRIPS round trips before the
  * detach: resumed (PTRACE_CONT, its interrupted call restarts) and
- * interrupted again.  An injected syscall needs one trip at least where
- * fdclose steps over the syscall instruction (x86_64: one stop, after
- * the call) and two elsewhere (its entry stop, its exit stop): -r 1 and
- * -r 2 approximate them.  Only
+ * interrupted again.  An injected syscall needs two trips at least (to its
+ * entry stop, to its exit stop): -r 2 approximates them.  Only
  * approximates: a trip here also wakes the thread out of the call it
  * re-entered, and under load it measured from 1.2x to 10x the bare floor,
  * sometimes more than fdclose's whole window.

@@ -14,9 +14,8 @@
 #      with /bin/true in the same loop as the cost of starting any process
 #   2. frozen time of the target for 1, 64 and 1,000 threads (fdclose's own
 #      "frozen_us"), beside a bare seize/interrupt/wait/detach cycle of every
-#      thread (floor); for 1 thread also the floor plus the one round trip
-#      an injected syscall needs at least (floor -r 1: x86_64 steps over the
-#      syscall instruction and stops once, after the call); 1 thread again with
+#      thread (floor); for 1 thread also the floor plus the two round trips
+#      an injected syscall needs at least (floor -r 2); 1 thread again with
 #      two busy loops per CPU
 #   3. all at once: fdclose --all-closewait vs ss -K state close-wait on
 #      2,000 sockets / 20 processes, 10,000 / 50, 10,000 / 1
@@ -373,7 +372,7 @@ row_one_fd() {
 
 # frozen THREADS [busy]: fdclose --json on a fresh fd, $SAMPLES times, and
 # the floor for as many threads in the same loop; with one thread also the
-# floor with one round trip (floor -r 1).  "busy" overloads the
+# floor with two round trips (floor -r 2).  "busy" overloads the
 # CPUs meanwhile with two shell loops per CPU: the case fdclose takes
 # real-time priority for (injector/boost.c).
 frozen() {
@@ -393,7 +392,7 @@ frozen() {
 	read -r -a fds <<<"$fds"
 	n=$(find "/proc/$pid/task" -mindepth 1 -maxdepth 1 | wc -l)
 	[ "$n" = "$t" ] || R[$tag.err]="holder has $n threads, not $t"
-	: >"$W/$tag.json"; : >"$W/$tag.run"; : >"$W/$tag.floor"; : >"$W/$tag.floor1"; : >"$W/$tag.floorj"
+	: >"$W/$tag.json"; : >"$W/$tag.run"; : >"$W/$tag.floor"; : >"$W/$tag.floor2"; : >"$W/$tag.floorj"
 	for ((i = 0; i < SAMPLES; i++)); do
 		fd=${fds[i]}
 		((i % 25 == 0)) && say "  sample $((i + 1))/$SAMPLES"
@@ -419,8 +418,8 @@ frozen() {
 				R[$tag.err]="floor -j 2 failed: $(cat "$out.err")"
 		fi
 		if [ "$t" = 1 ]; then
-			"$BIN/floor" -x "$BIN/cwmany" -r 1 "$pid" >>"$W/$tag.floor1" 2>"$out.err" ||
-				R[$tag.err]="floor -r 1 failed: $(cat "$out.err")"
+			"$BIN/floor" -x "$BIN/cwmany" -r 2 "$pid" >>"$W/$tag.floor2" 2>"$out.err" ||
+				R[$tag.err]="floor -r 2 failed: $(cat "$out.err")"
 		fi
 	done
 	# One more close, through runcmd, for the peak RSS.
@@ -439,7 +438,7 @@ frozen() {
 	R[$tag.wall]=$(stats "$W/$tag.run")
 	R[$tag.rss]=$(peak_rss "$W/$tag.rss")
 	R[$tag.floor]=$(stats "$W/$tag.floor")
-	R[$tag.floor1]=$(stats "$W/$tag.floor1")
+	R[$tag.floor2]=$(stats "$W/$tag.floor2")
 	R[$tag.floorj]=$(stats "$W/$tag.floorj")
 	[ "$t" = 1 ] && R[floor$busy]=${R[$tag.floor]}
 }
@@ -679,7 +678,7 @@ table() {
 		what="frozen, $t thread$([ "$t" = 1 ] || echo s) (idle pool: futex, poll, nanosleep), median / p99"
 		[ "$t" = 1 ] && what="frozen, 1 thread (parked in read), median / p99"
 		if [ "$t" = 1 ]; then
-			echo "| 2. Frozen time | $what | $(fmt_us "$(med frz1)") / $(fmt_us "$(p99 frz1)") | floor (bare seize+interrupt+wait+detach) $(fmt_us "$(med floor)") / $(fmt_us "$(p99 floor)"); floor with one resume-and-interrupt round trip (floor -r 1, an approximation of the one a stepped syscall needs) $(fmt_us "$(med frz1.floor1)") | $(ratio "$(med frz1)" "$(med floor)") the floor ($(ratio "$(med frz1.floor1)" "$(med floor)") with one round trip); fdclose wall from the shell $(fmt_us "$(med frz1.wall)") | $(fmt_kb "${R[frz1.rss]:-}") | $(cnt frz1) + $(cnt floor) floor$(err frz1) |"
+			echo "| 2. Frozen time | $what | $(fmt_us "$(med frz1)") / $(fmt_us "$(p99 frz1)") | floor (bare seize+interrupt+wait+detach) $(fmt_us "$(med floor)") / $(fmt_us "$(p99 floor)"); floor with two resume-and-interrupt round trips (floor -r 2, an approximation of an injected syscall's two) $(fmt_us "$(med frz1.floor2)") | $(ratio "$(med frz1)" "$(med floor)") the floor ($(ratio "$(med frz1.floor2)" "$(med floor)") with two round trips); fdclose wall from the shell $(fmt_us "$(med frz1.wall)") | $(fmt_kb "${R[frz1.rss]:-}") | $(cnt frz1) + $(cnt floor) floor$(err frz1) |"
 			echo "| 2. Frozen time | frozen, 1 thread (parked in read), CPUs overloaded ($((2 * $(nproc))) shell loops), median / p99 | $(fmt_us "$(med frz1busy)") / $(fmt_us "$(p99 frz1busy)") | floor $(fmt_us "$(med floorbusy)") / $(fmt_us "$(p99 floorbusy)") | $(ratio "$(med frz1busy)" "$(med floorbusy)") the floor; fdclose wall from the shell $(fmt_us "$(med frz1busy.wall)") | $(fmt_kb "${R[frz1busy.rss]:-}") | $(cnt frz1busy) + $(cnt floorbusy) floor$(err frz1busy) |"
 		else
 			echo "| 2. Frozen time | $what | $(fmt_us "$(med frz$t)") / $(fmt_us "$(p99 frz$t)"), max $(fmt_us "$(mx frz$t)") | floor for $t threads (seize all, interrupt all, wait each, detach all) $(fmt_us "$(med frz$t.floor)") / $(fmt_us "$(p99 frz$t.floor)") | $(ratio "$(med frz$t)" "$(med frz$t.floor)") the floor, $(ratio "$(med frz$t)" "$(med frz1)") 1 thread; fdclose wall from the shell $(fmt_us "$(med frz$t.wall)") | $(fmt_kb "${R[frz$t.rss]:-}") | $(cnt frz$t) + $(cnt frz$t.floor) floor$(err frz$t) |"
@@ -782,7 +781,7 @@ goals14() {
 	r=$(calc "$(med frz1) / $(med floor)" 2>/dev/null)
 	m=no
 	awk -v r="$r" 'BEGIN { exit !(r ~ /^[0-9.]+$/ && r <= 1.5) }' && m=yes
-	echo "| Goal #14.3 | frozen, 1 thread: <= 1.5x the floor of this run | $(ratio "$(med frz1)" "$(med floor)") ($(fmt_us "$(med frz1)") vs $(fmt_us "$(med floor)")) | floor -r 1 (one resume-and-interrupt round trip, approximating the stepped syscall's one): $(fmt_us "$(med frz1.floor1)"), $(ratio "$(med frz1.floor1)" "$(med floor)") the floor | $(verdict14 "$m" "$(if awk -v a="$(med frz1.floor1)" -v b="$(med floor)" 'BEGIN { exit !(a > 1.5 * b) }'; then echo "one round trip to the target alone (floor -r 1) takes $(ratio "$(med frz1.floor1)" "$(med floor)") the floor here, and a syscall run by ptrace needs one"; else echo "fdclose's own work in the window (the checks under the freeze: kcmp, TCP_INFO, the pin, the site bytes; the registers and the signal mask saved, set and put back) is $(fmt_us "$(calc "$(med frz1) - $(med frz1.floor1)")") beyond the floor with one round trip"; fi)") | | |"
+	echo "| Goal #14.3 | frozen, 1 thread: <= 1.5x the floor of this run | $(ratio "$(med frz1)" "$(med floor)") ($(fmt_us "$(med frz1)") vs $(fmt_us "$(med floor)")) | floor -r 2 (two resume-and-interrupt round trips, approximating an injected syscall's two): $(fmt_us "$(med frz1.floor2)"), $(ratio "$(med frz1.floor2)" "$(med floor)") the floor | $(verdict14 "$m" "$(if awk -v a="$(med frz1.floor2)" -v b="$(med floor)" 'BEGIN { exit !(a > 1.5 * b) }'; then echo "two round trips to the target alone (floor -r 2) take $(ratio "$(med frz1.floor2)" "$(med floor)") the floor here, and a syscall run by ptrace needs two (stepping over the instruction would need one, but a SIGKILL of fdclose would then leave the trap flag armed and kill the target: t_close_kill9_resumed)"; else echo "fdclose's own work in the window (the checks under the freeze: kcmp, TCP_INFO, the pin, the site bytes; the registers and the signal mask saved, set and put back) is $(fmt_us "$(calc "$(med frz1) - $(med frz1.floor2)")") beyond the floor with two round trips"; fi)") | | |"
 	m=no
 	awk -v r="${R[g.beyond]:-}" 'BEGIN { exit !(r ~ /^[0-9.]+$/ && r >= 800) }' && m=yes
 	# fdclose beyond /bin/true shorter than its own frozen window: the

@@ -18,8 +18,8 @@ int syscall_error(int64_t result);
 int regs_get(pid_t tid, struct arch_regs *regs);
 int regs_set(pid_t tid, const struct arch_regs *regs);
 /*
- * Resumes the worker with request (PTRACE_SYSCALL, PTRACE_SINGLESTEP or
- * PTRACE_CONT) and waits for its next stop: 0 with *status, -ESRCH when it died, or -errno.
+ * Resumes the worker with request (PTRACE_SYSCALL or PTRACE_CONT) and waits
+ * for its next stop: 0 with *status, -ESRCH when it died, or -errno.
  */
 int worker_resume(struct frozen *fz, int request, int *status);
 /*

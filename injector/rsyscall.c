@@ -327,59 +327,12 @@ static int enter_injected(struct frozen *fz, long nr, const uint64_t args[6])
 	return ret ? ret : run_to_syscall_stop(fz);
 }
 
-/*
- * Runs syscall nr(args) at the site in one round trip: the step over the
- * instruction is reported once the call has returned, as a SIGTRAP of the
- * kernel's own that the worker is then held in and never receives (thaw
- * resumes it with no signal).
- */
-static int step_injected(struct frozen *fz, long nr, const uint64_t args[6])
-{
-	struct arch_regs regs = fz->worker->regs;
-	int status = 0;
-	int ret;
-
-	fz->arch->set_syscall(&regs, fz->site, nr, args);
-	ret = regs_set(fz->worker->tid, &regs);
-	while (!ret) {
-		ret = worker_resume(fz, PTRACE_SINGLESTEP, &status);
-		if (ret || (status >> 16 == 0 && WSTOPSIG(status) == SIGTRAP))
-			break;
-		/* As in run_to_syscall_stop: a SIGSTOP waits for thaw. */
-		if (status >> 16 == 0 && WSTOPSIG(status) == SIGSTOP)
-			fz->stop_after_thaw = true;
-	}
-	return ret;
-}
-
-/*
- * The step's stop must be right behind the instruction, with our call
- * recorded as the one that ran: anything else is not our step.
- */
-static int check_stepped(const struct frozen *fz, const struct arch_regs *regs, long nr)
-{
-	if (fz->arch->get_pc(regs) != fz->site + fz->arch->syscall_insn_len ||
-	    fz->arch->get_syscall_nr(regs) != nr)
-		return -EPROTO;
-	return 0;
-}
-
-/*
- * Stepping needs the arch's word for it, and a worker whose filters were
- * read: an unread filter's SIGSYS is caught at the syscall-exit stop.
- */
-static bool steps_over(const struct frozen *fz)
-{
-	return fz->arch->step_over_syscall && !fz->sigsys_watch;
-}
-
 int rsyscall(struct frozen *fz, enum arch_sysno sys, const uint64_t args[6],
 	     int64_t *result)
 {
 	struct arch_regs regs;
 	int ret, leave_ret;
 	long long t0;
-	bool step;
 	long nr;
 
 	if (!fz->worker) {
@@ -394,18 +347,13 @@ int rsyscall(struct frozen *fz, enum arch_sysno sys, const uint64_t args[6],
 	if (ret)
 		return ret;
 	t0 = clock_now_ns();
-	step = steps_over(fz);
 	ret = worker_enter(fz);
-	if (!ret && step)
-		ret = step_injected(fz, nr, args);
-	else if (!ret)
+	if (!ret)
 		ret = enter_injected(fz, nr, args);
-	if (!ret && !step)
+	if (!ret)
 		ret = run_to_syscall_stop(fz);		/* exit */
 	if (!ret)
 		ret = regs_get(fz->worker->tid, &regs);
-	if (!ret && step)
-		ret = check_stepped(fz, &regs, nr);
 	if (!ret && fz->sigsys_watch)
 		ret = swallow_sigsys(fz);
 	if (ret == -ESRCH)

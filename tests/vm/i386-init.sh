@@ -17,8 +17,7 @@ if [ "$class" = 01 ]; then ok elf32; else bad elf32 "cwfix32 has ELF class $clas
 
 vm_cases
 
-# x86_64 on this kernel too: each injected syscall steps over the syscall
-# instruction and stops once, after the call.  Parked in a call behind the
+# x86_64 on this kernel too (Debian 12's own): parked in a call behind the
 # pc, a sleep that must keep its time, the [vdso]'s syscall for a busy
 # thread, and the bulk loop's mmap, mprotect and munmap.
 PERSONALITY=x86_64
