@@ -49,6 +49,8 @@ static void *releaser_main(void *arg)
 		close_all(fds, n);
 		free(fds);
 		pthread_mutex_lock(&r->lock);
+		r->held -= n;
+		pthread_cond_broadcast(&r->fewer);
 	}
 	pthread_mutex_unlock(&r->lock);
 	return NULL;
@@ -62,6 +64,7 @@ int releaser_start(struct releaser *r)
 	memset(r, 0, sizeof(*r));
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->more, NULL);
+	pthread_cond_init(&r->fewer, NULL);
 	/* Every signal stays with the main thread: its deadline timer, ^C. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -91,8 +94,19 @@ void releaser_close(struct releaser *r, const int *fds, size_t n)
 		}
 		r->fds = bigger;
 		r->fds[r->n++] = fds[i];
+		r->held++;
 	}
 	pthread_cond_signal(&r->more);
+	pthread_mutex_unlock(&r->lock);
+}
+
+void releaser_wait_held(struct releaser *r, size_t most)
+{
+	if (!r || !r->running)
+		return;
+	pthread_mutex_lock(&r->lock);
+	while (r->held > most)
+		pthread_cond_wait(&r->fewer, &r->lock);
 	pthread_mutex_unlock(&r->lock);
 }
 
@@ -110,6 +124,7 @@ void releaser_stop(struct releaser *r)
 	free(r->fds);
 	r->fds = NULL;
 	r->n = r->cap = 0;
+	pthread_cond_destroy(&r->fewer);
 	pthread_cond_destroy(&r->more);
 	pthread_mutex_destroy(&r->lock);
 }

@@ -17,8 +17,10 @@ struct releaser {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t more;		/* fds queued, or stopping */
+	pthread_cond_t fewer;		/* some closed */
 	int *fds;
 	size_t n, cap;
+	size_t held;			/* handed over and not closed yet */
 	bool stopping;
 	bool running;
 };
@@ -27,6 +29,11 @@ struct releaser {
 int releaser_start(struct releaser *r);
 /* Hands fds[0..n) over (negative ones are skipped); never fails. */
 void releaser_close(struct releaser *r, const int *fds, size_t n);
+/*
+ * Returns once at most most of the fds handed over are still open: a
+ * caller about to open more stays within its RLIMIT_NOFILE.  NULL: at once.
+ */
+void releaser_wait_held(struct releaser *r, size_t most);
 /* Returns once every fd handed over is closed, and ends the thread. */
 void releaser_stop(struct releaser *r);
 

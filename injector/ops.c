@@ -481,7 +481,6 @@ static size_t count_pending(const struct op_target *targets, size_t n)
 	return pending;
 }
 
-
 /* replace keeps each fd's close-on-exec flag: read it while nothing is held. */
 static void read_cloexec(struct batch *b)
 {
@@ -559,6 +558,8 @@ static int ops_in_windows(enum window_act act, pid_t pid, pid_t fd_task,
 			b.n = budget ? budget : 1;
 		b.last = start + b.n == n;
 		t0 = clock_now_ns();
+		/* The references of earlier windows not closed yet count too. */
+		releaser_wait_held(p->releaser, budget > b.n ? budget - b.n : 0);
 		for (i = 0; i < b.n; i++)
 			refs[start + i] = targets[start + i].result == OP_PENDING ?
 				take_reference(pidfd, &targets[start + i]) : -1;

@@ -55,6 +55,22 @@ static void test_every_fd_closed_by_stop(void **state)
 	assert_all_closed(fds, 2 * PIPES + 1);
 }
 
+/* Waiting for at most none held: every fd handed over is closed on return. */
+static void test_wait_held_bounds_what_is_open(void **state)
+{
+	int fds[2 * PIPES + 1];
+	struct releaser r;
+
+	(void)state;
+	open_pipes(fds);
+	assert_int_equal(releaser_start(&r), 0);
+	releaser_close(&r, fds, 2 * PIPES + 1);
+	releaser_wait_held(&r, 0);
+	assert_int_equal(r.held, 0);
+	assert_all_closed(fds, 2 * PIPES + 1);
+	releaser_stop(&r);
+}
+
 static void test_no_thread_closes_on_the_spot(void **state)
 {
 	int fds[2 * PIPES + 1];
@@ -88,6 +104,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_fd_closed_by_stop),
+		cmocka_unit_test(test_wait_held_bounds_what_is_open),
 		cmocka_unit_test(test_no_thread_closes_on_the_spot),
 		cmocka_unit_test(test_caller_mask_untouched),
 	};
