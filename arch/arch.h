@@ -171,11 +171,20 @@ struct arch_personality {
 	const struct arch_bulk_loop *bulk;
 };
 
-/* Returns the personality whose register image has that size, or NULL. */
-const struct arch_personality *arch_personality_for(size_t regs_len);
 /* The native personality, for messages and unit tests. */
 const struct arch_personality *arch_native(void);
-/* Every personality this build knows, NULL-terminated. */
+/* Every personality this build knows, NULL-terminated (arch/$(ARCH).c). */
 extern const struct arch_personality *const arch_personalities[];
+
+/* Returns the personality whose register image has that size, or NULL. */
+static inline const struct arch_personality *arch_personality_for(size_t regs_len)
+{
+	const struct arch_personality *const *p;
+
+	for (p = arch_personalities; *p; p++)
+		if ((*p)->regs_len == regs_len)
+			return *p;
+	return NULL;
+}
 
 #endif

@@ -294,16 +294,6 @@ const struct arch_personality *const arch_personalities[] = {
 	NULL,
 };
 
-const struct arch_personality *arch_personality_for(size_t regs_len)
-{
-	const struct arch_personality *const *p;
-
-	for (p = arch_personalities; *p; p++)
-		if ((*p)->regs_len == regs_len)
-			return *p;
-	return NULL;
-}
-
 const struct arch_personality *arch_native(void)
 {
 	return &x86_64_personality;
