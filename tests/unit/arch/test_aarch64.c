@@ -15,23 +15,11 @@
 
 #include "arch/arch.h"
 #include "injector/internal.h"
+#include "tests/unit/arch/regs_access.h"
 
 /* struct user_pt_regs: x0..x30, sp, pc, pstate, in 64-bit words. */
 enum { A_X0 = 0, A_X7 = 7, A_X8 = 8, A_X30 = 30, A_SP = 31, A_PC = 32, A_PSTATE = 33,
        A_WORDS = 34 };
-
-static void put64(struct arch_regs *r, unsigned int word, uint64_t v)
-{
-	memcpy(r->bytes + word * 8, &v, 8);
-}
-
-static uint64_t get64(const struct arch_regs *r, unsigned int word)
-{
-	uint64_t v;
-
-	memcpy(&v, r->bytes + word * 8, 8);
-	return v;
-}
 
 /* Every word distinct, as an interrupt stop would show it (no syscall number). */
 static struct arch_regs arm64_image(void)

@@ -13,38 +13,13 @@
 #include "arch/arch.h"
 #include "arch/x86_64_bulk.h"
 #include "injector/internal.h"
+#include "tests/unit/arch/regs_access.h"
 
 /* x86_64 user_regs_struct word offsets the tests poke directly. */
 enum { X_RDI = 14, X_RSI = 13, X_RDX = 12, X_R10 = 7, X_R8 = 9, X_R9 = 8,
        X_RAX = 10, X_ORIG_RAX = 15, X_RIP = 16, X_RBX = 5, X_RSP = 19 };
 /* i386 user_regs_struct word offsets. */
 enum { I_EBX = 0, I_EAX = 6, I_ORIG_EAX = 11, I_EIP = 12, I_EBP = 5, I_ESP = 15 };
-
-static void put64(struct arch_regs *r, unsigned int word, uint64_t v)
-{
-	memcpy(r->bytes + word * 8, &v, 8);
-}
-
-static uint64_t get64(const struct arch_regs *r, unsigned int word)
-{
-	uint64_t v;
-
-	memcpy(&v, r->bytes + word * 8, 8);
-	return v;
-}
-
-static void put32(struct arch_regs *r, unsigned int word, uint32_t v)
-{
-	memcpy(r->bytes + word * 4, &v, 4);
-}
-
-static uint32_t get32(const struct arch_regs *r, unsigned int word)
-{
-	uint32_t v;
-
-	memcpy(&v, r->bytes + word * 4, 4);
-	return v;
-}
 
 static struct arch_regs x86_64_image(void)
 {
