@@ -171,6 +171,34 @@ assert_exit() {
 		fail "'$*' exited $RC, expected $want; stdout:"$'\n'"$(head -20 "$OUT")"$'\n'"stderr:"$'\n'"$(head -20 "$ERR")"
 }
 
+# assert_usage_error RE ARGS...: fdclose ARGS exits 2 with one line,
+# "fdclose: RE...; see fdclose --help".
+assert_usage_error() {
+	local re=$1 out
+	shift
+	out=$("$FDCLOSE" "$@" 2>&1 >/dev/null)
+	assert_eq 2 $? "exit status of fdclose $*"
+	[[ $out =~ ^fdclose:\ $re.*\;\ see\ fdclose\ --help$ ]] || fail "fdclose $*: '$out' is not /$re/"
+}
+
+# The parser of Prometheus text the tests read metrics with
+# (tests/integration/prom_parse.py, python3-prometheus-client).
+need_prom_parser() {
+	/usr/bin/python3 -c 'import prometheus_client' 2>/dev/null ||
+		framework_error "needs python3-prometheus-client (tools/deps.sh installs it)"
+}
+
+# prom_parse IN OUT: prom_parse.py's lines of IN to OUT; fails if it refuses IN.
+prom_parse() {
+	/usr/bin/python3 "$IT_ROOT/tests/integration/prom_parse.py" "$1" >"$2" 2>"$2.err" ||
+		fail "prom_parse.py refuses $1:"$'\n'"$(cat "$2.err")"$'\n'"$(head -40 "$1")"
+}
+
+# prom_value PARSED NAME LABELS: the value of that sample in PARSED, "" if none.
+prom_value() {
+	awk -F'\t' -v n="$2" -v l="$3" '$2 == n && $3 == l { print $4 }' "$1"
+}
+
 # wait_until SECONDS CMD...: polls every 50 ms until CMD succeeds.
 wait_until() {
 	local deadline=$((SECONDS + $1))

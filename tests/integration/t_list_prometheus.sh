@@ -14,21 +14,7 @@
 need_root
 need_fdclose
 need_fixtures
-PY=/usr/bin/python3
-PARSE=$IT_ROOT/tests/integration/prom_parse.py
-"$PY" -c 'import prometheus_client' 2>/dev/null ||
-	framework_error "needs python3-prometheus-client (tools/deps.sh installs it)"
-
-# prom FILE NAME LABELS: the value of that sample in parsed FILE, "" if none.
-prom() {
-	awk -F'\t' -v n="$2" -v l="$3" '$2 == n && $3 == l { print $4 }' "$1"
-}
-
-# parse IN OUT: prom_parse.py's lines of IN to OUT; fails if it refuses IN.
-parse() {
-	"$PY" "$PARSE" "$1" >"$2" 2>"$2.err" ||
-		fail "prom_parse.py refuses $1:"$'\n'"$(cat "$2.err")"$'\n'"$(head -40 "$1")"
-}
+need_prom_parser
 
 fx_start a --closewait 3 --backlog 2 --live 1
 fx_start b --v6 --mode accept --closewait 2
@@ -44,39 +30,39 @@ sleep 1.1	# every socket at least a second in CLOSE_WAIT
 "$FDCLOSE" --list --format=prometheus >"$IT_TMP/out.prom" 2>"$IT_TMP/out.err"
 assert_eq 0 $? "exit status of --list --format=prometheus"
 assert_file_empty "$IT_TMP/out.err" "stderr of --list --format=prometheus"
-parse "$IT_TMP/out.prom" "$IT_TMP/out.tsv"
+prom_parse "$IT_TMP/out.prom" "$IT_TMP/out.tsv"
 log "$(wc -l <"$IT_TMP/out.tsv") samples"
 
 # Sockets per (netns, comm): a and b share the namespace and the name.
-assert_eq 5 "$(prom "$IT_TMP/out.tsv" fdclose_closewait_sockets "comm=cwfix,netns=$ns")" "CLOSE_WAIT sockets of cwfix in our netns"
-assert_eq 1 "$(prom "$IT_TMP/out.tsv" fdclose_closewait_sockets "comm=cwfix,netns=$nsc")" "CLOSE_WAIT sockets of cwfix in c's netns"
-assert_eq 2 "$(prom "$IT_TMP/out.tsv" fdclose_closewait_sockets "comm=$odd,netns=$ns")" "CLOSE_WAIT sockets of '$odd' (escaped and read back)"
+assert_eq 5 "$(prom_value "$IT_TMP/out.tsv" fdclose_closewait_sockets "comm=cwfix,netns=$ns")" "CLOSE_WAIT sockets of cwfix in our netns"
+assert_eq 1 "$(prom_value "$IT_TMP/out.tsv" fdclose_closewait_sockets "comm=cwfix,netns=$nsc")" "CLOSE_WAIT sockets of cwfix in c's netns"
+assert_eq 2 "$(prom_value "$IT_TMP/out.tsv" fdclose_closewait_sockets "comm=$odd,netns=$ns")" "CLOSE_WAIT sockets of '$odd' (escaped and read back)"
 assert_eq 3 "$(awk -F'\t' '$2 == "fdclose_closewait_sockets"' "$IT_TMP/out.tsv" | wc -l)" "closewait series"
 total=$(awk -F'\t' '$2 == "fdclose_closewait_sockets" { s += $4 } END { print s }' "$IT_TMP/out.tsv")
 # ss also lists the accept-queue ones, which have no holder: only those with one.
 want=$(( $(ss -Htanp state close-wait | grep -c 'pid=') + $(nsenter --net="/proc/$(fx_pid c)/ns/net" ss -Htanp state close-wait | grep -c 'pid=') ))
 assert_eq "$want" "$total" "CLOSE_WAIT sockets in all, against ss"
-assert_eq 2 "$(prom "$IT_TMP/out.tsv" fdclose_accept_queue_closewait_sockets "comm=cwfix,netns=$ns")" "accept-queue CLOSE_WAITs of a"
+assert_eq 2 "$(prom_value "$IT_TMP/out.tsv" fdclose_accept_queue_closewait_sockets "comm=cwfix,netns=$ns")" "accept-queue CLOSE_WAITs of a"
 
 # The oldest age: at least the second slept, less than the test has run.
-age=$(prom "$IT_TMP/out.tsv" fdclose_closewait_oldest_age_seconds "comm=cwfix,netns=$ns")
+age=$(prom_value "$IT_TMP/out.tsv" fdclose_closewait_oldest_age_seconds "comm=cwfix,netns=$ns")
 awk -v a="$age" -v s="$SECONDS" 'BEGIN { exit !(a >= 1 && a <= s + 1) }' ||
 	fail "oldest age of cwfix's sockets: '$age' s, not within 1..$((SECONDS + 1))"
 
 # fds per command against the limit, from /proc.
 fds=$(($(fd_count "$(fx_pid a)") + $(fd_count "$(fx_pid b)") + $(fd_count "$(fx_pid c)")))
-assert_eq "$fds" "$(prom "$IT_TMP/out.tsv" fdclose_process_open_fds comm=cwfix)" "open fds of the cwfix processes"
-assert_eq "$(fd_count "$(fx_pid d)")" "$(prom "$IT_TMP/out.tsv" fdclose_process_open_fds "comm=$odd")" "open fds of '$odd'"
+assert_eq "$fds" "$(prom_value "$IT_TMP/out.tsv" fdclose_process_open_fds comm=cwfix)" "open fds of the cwfix processes"
+assert_eq "$(fd_count "$(fx_pid d)")" "$(prom_value "$IT_TMP/out.tsv" fdclose_process_open_fds "comm=$odd")" "open fds of '$odd'"
 want=$(for f in a b c; do echo "$(fd_count "$(fx_pid $f)") $(nofile_of "$(fx_pid $f)")"; done |
 	awk '{ r = $1 / $2; if (r > m) m = r } END { printf "%.6f", m }')
-got=$(prom "$IT_TMP/out.tsv" fdclose_process_fds_limit_ratio comm=cwfix)
+got=$(prom_value "$IT_TMP/out.tsv" fdclose_process_fds_limit_ratio comm=cwfix)
 assert_eq "$want" "$(awk -v g="$got" 'BEGIN { printf "%.6f", g }')" "fds over the limit, the nearest cwfix"
 
 # What the scan read: every TCP socket of both namespaces, both fixtures' processes.
 want=$(( $(ss -Htan | wc -l) + $(nsenter --net="/proc/$(fx_pid c)/ns/net" ss -Htan | wc -l) ))
-assert_eq "$want" "$(prom "$IT_TMP/out.tsv" fdclose_scanned_sockets -)" "sockets scanned, against ss -tan"
-assert_eq 2 "$(prom "$IT_TMP/out.tsv" fdclose_scanned_network_namespaces -)" "network namespaces scanned"
-[ "$(prom "$IT_TMP/out.tsv" fdclose_scanned_processes -)" -ge 4 ] || fail "processes scanned: fewer than the 4 fixtures"
+assert_eq "$want" "$(prom_value "$IT_TMP/out.tsv" fdclose_scanned_sockets -)" "sockets scanned, against ss -tan"
+assert_eq 2 "$(prom_value "$IT_TMP/out.tsv" fdclose_scanned_network_namespaces -)" "network namespaces scanned"
+[ "$(prom_value "$IT_TMP/out.tsv" fdclose_scanned_processes -)" -ge 4 ] || fail "processes scanned: fewer than the 4 fixtures"
 grep -q 'pid=\|port=' "$IT_TMP/out.prom" && fail "a pid or port label in the text"
 grep -q '_total' "$IT_TMP/out.prom" && fail "--list has no counters, yet the text has a _total"
 # The raw escape, as the format wants it.
@@ -84,8 +70,8 @@ grep -qF 'comm="cw\"x\\y"' "$IT_TMP/out.prom" || fail "comm cw\"x\\y is not esca
 
 # Filters apply: --comm cwfix leaves d out.
 "$FDCLOSE" --list --format=prometheus --comm cwfix >"$IT_TMP/f.prom" || fail "--list --format=prometheus --comm cwfix failed"
-parse "$IT_TMP/f.prom" "$IT_TMP/f.tsv"
-assert_eq "" "$(prom "$IT_TMP/f.tsv" fdclose_closewait_sockets "comm=$odd,netns=$ns")" "'$odd' with --comm cwfix"
+prom_parse "$IT_TMP/f.prom" "$IT_TMP/f.tsv"
+assert_eq "" "$(prom_value "$IT_TMP/f.tsv" fdclose_closewait_sockets "comm=$odd,netns=$ns")" "'$odd' with --comm cwfix"
 
 # --textfile: the file, nothing on stdout, replaced by rename, no temporary left.
 dir=$IT_TMP/textfile
@@ -95,8 +81,8 @@ assert_eq 0 $? "exit status of --list --textfile"
 assert_eq "" "$out" "output of --list --textfile"
 [ -f "$dir/fdclose.prom" ] || fail "no $dir/fdclose.prom"
 assert_eq 644 "$(stat -c %a "$dir/fdclose.prom")" "mode of fdclose.prom"
-parse "$dir/fdclose.prom" "$IT_TMP/t.tsv"
-assert_eq 5 "$(prom "$IT_TMP/t.tsv" fdclose_closewait_sockets "comm=cwfix,netns=$ns")" "CLOSE_WAIT sockets in the textfile"
+prom_parse "$dir/fdclose.prom" "$IT_TMP/t.tsv"
+assert_eq 5 "$(prom_value "$IT_TMP/t.tsv" fdclose_closewait_sockets "comm=cwfix,netns=$ns")" "CLOSE_WAIT sockets in the textfile"
 ino1=$(stat -c %i "$dir/fdclose.prom")
 "$FDCLOSE" --list --textfile "$dir" --format=table >"$IT_TMP/t.table" || fail "--list --textfile --format=table failed"
 grep -q 'Recv-Q' "$IT_TMP/t.table" || fail "--format=table with --textfile printed no table"
@@ -104,23 +90,15 @@ assert_ne "$ino1" "$(stat -c %i "$dir/fdclose.prom")" "inode of fdclose.prom aft
 assert_eq "fdclose.prom" "$(ls -A "$dir")" "files in the textfile directory"
 
 # Errors.
-# usage RE ARGS...: fdclose ARGS exits 2 with one line, "fdclose: RE...; see fdclose --help".
-usage() {
-	local re=$1 out
-	shift
-	out=$("$FDCLOSE" "$@" 2>&1 >/dev/null)
-	assert_eq 2 $? "exit status of fdclose $*"
-	[[ $out =~ ^fdclose:\ $re.*\;\ see\ fdclose\ --help$ ]] || fail "fdclose $*: '$out' is not /$re/"
-}
 # --format, --textfile and --watch (t_list_prometheus and t_watch run them).
-usage "--format takes table, json or prometheus, not 'yaml'" --list --format yaml
-usage "--json is --format=json: it excludes --format=table" --list -j --format=table
-usage "--json is --format=json: it excludes --format=prometheus" --list --format=prometheus --json
-usage "--format is given twice" --list --format json --format json
-usage "--format=prometheus goes with --list" --all-closewait --format=prometheus
-usage "--format=prometheus goes with --list" 1 3 --format=prometheus
-usage "--textfile goes with --list and --watch" --all-closewait --textfile /tmp
-usage "--textfile takes a directory" --list --textfile ''
+assert_usage_error "--format takes table, json or prometheus, not 'yaml'" --list --format yaml
+assert_usage_error "--json is --format=json: it excludes --format=table" --list -j --format=table
+assert_usage_error "--json is --format=json: it excludes --format=prometheus" --list --format=prometheus --json
+assert_usage_error "--format is given twice" --list --format json --format json
+assert_usage_error "--format=prometheus goes with --list" --all-closewait --format=prometheus
+assert_usage_error "--format=prometheus goes with --list" 1 3 --format=prometheus
+assert_usage_error "--textfile goes with --list and --watch" --all-closewait --textfile /tmp
+assert_usage_error "--textfile takes a directory" --list --textfile ''
 "$FDCLOSE" --list --textfile "$IT_TMP/nonexistent" >"$IT_TMP/e.out" 2>&1
 assert_eq 1 $? "exit status with a missing --textfile directory"
 grep -q "nonexistent/fdclose.prom" "$IT_TMP/e.out" || fail "the error does not name the file: $(cat "$IT_TMP/e.out")"

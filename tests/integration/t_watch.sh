@@ -10,17 +10,13 @@
 need_root
 need_fdclose
 need_sweep_fixtures
-PY=/usr/bin/python3
-PARSE=$IT_ROOT/tests/integration/prom_parse.py
-"$PY" -c 'import prometheus_client' 2>/dev/null ||
-	framework_error "needs python3-prometheus-client (tools/deps.sh installs it)"
+need_prom_parser
 syslog_capture_start
 
-# prom FILE NAME LABELS: that sample's value in DIR's parsed fdclose.prom.
+# prom FILE NAME LABELS: that sample's value in FILE, parsed afresh.
 prom() {
-	"$PY" "$PARSE" "$1" >"$IT_TMP/prom.tsv" 2>"$IT_TMP/prom.err" ||
-		fail "prom_parse.py refuses $1:"$'\n'"$(cat "$IT_TMP/prom.err")"
-	awk -F'\t' -v n="$2" -v l="$3" '$2 == n && $3 == l { print $4 }' "$IT_TMP/prom.tsv"
+	prom_parse "$1" "$IT_TMP/prom.tsv"
+	prom_value "$IT_TMP/prom.tsv" "$2" "$3"
 }
 
 # ---- --older-than: each pass, only what is old enough, new leaks too

@@ -27,22 +27,14 @@ for sig in TERM INT; do
 	stop_watch "$W" "$sig" 1000 "watch 5s"
 	assert_file_empty "$IT_TMP/w2.out" "output of a watch that found nothing"
 done
-# usage RE ARGS...: fdclose ARGS exits 2 with one line, "fdclose: RE...; see fdclose --help".
-usage() {
-	local re=$1 out
-	shift
-	out=$("$FDCLOSE" "$@" 2>&1 >/dev/null)
-	assert_eq 2 $? "exit status of fdclose $*"
-	[[ $out =~ ^fdclose:\ $re.*\;\ see\ fdclose\ --help$ ]] || fail "fdclose $*: '$out' is not /$re/"
-}
-usage "--watch takes a duration from 10ms to 24h, not '5ms'" --watch 5ms
-usage "--watch takes a duration from 10ms to 24h, not '25h'" --watch 25h
-usage "--watch takes a duration from 10ms to 24h, not 'often'" --watch often
-usage "--list and --watch exclude each other" --watch 10s --list
-usage "--list, --all-closewait and --watch take no operands, but got '1'" --watch 1s 1 3
-usage "--all-closewait and --watch close only CLOSE_WAIT sockets: --force does not apply" --watch 1s --force
-usage "--watch is given twice" --watch 1s --watch 2s
-usage "--watch does not take --include-dead" --watch 1s --include-dead
+assert_usage_error "--watch takes a duration from 10ms to 24h, not '5ms'" --watch 5ms
+assert_usage_error "--watch takes a duration from 10ms to 24h, not '25h'" --watch 25h
+assert_usage_error "--watch takes a duration from 10ms to 24h, not 'often'" --watch often
+assert_usage_error "--list and --watch exclude each other" --watch 10s --list
+assert_usage_error "--list, --all-closewait and --watch take no operands, but got '1'" --watch 1s 1 3
+assert_usage_error "--all-closewait and --watch close only CLOSE_WAIT sockets: --force does not apply" --watch 1s --force
+assert_usage_error "--watch is given twice" --watch 1s --watch 2s
+assert_usage_error "--watch does not take --include-dead" --watch 1s --include-dead
 "$FDCLOSE" --watch 1s --textfile "$IT_TMP/none" >"$IT_TMP/w3.out" 2>&1
 assert_eq 1 $? "exit status of --watch with a missing --textfile directory"
 "$FDCLOSE" --watch 1s --list >"$IT_TMP/w3.out" 2>&1
