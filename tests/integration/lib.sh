@@ -522,12 +522,17 @@ sigmasks() {
 	done
 }
 
-# parks_of NAME: the number of parked calls completed, from "status".
-parks_of() {
+# fx_status_count NAME KEY: the number KEY=N of the fixture's "status".
+fx_status_count() {
 	local reply
 	reply=$(fx_cmd "$1" status) || fail "fixture $1 is not intact: $reply"
-	[[ $reply =~ \ parks=([0-9]+) ]] || framework_error "no parks= in '$reply'"
+	[[ $reply =~ \ $2=([0-9]+) ]] || framework_error "no $2= in '$reply'"
 	echo "${BASH_REMATCH[1]}"
+}
+
+# parks_of NAME: the number of parked calls completed.
+parks_of() {
+	fx_status_count "$1" parks
 }
 
 # assert_not_closewait INODE...: the kernel no longer has them in CLOSE_WAIT.

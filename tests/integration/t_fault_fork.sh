@@ -21,21 +21,15 @@ fx_start f --mode read --closewait 40 --live 1 --forks 400
 pid=$(fx_pid f)
 wait_parked f
 
-field() {
-	local r
-	r=$(fx_cmd f status) || fail "fixture f is not intact: $r"
-	[[ $r =~ \ $1=([0-9]+) ]] || framework_error "no $1= in '$r'"
-	echo "${BASH_REMATCH[1]}"
-}
 # The main thread's mask; the forker's is checked by each child it forks
 # (glibc may block signals in a forking thread for a moment).
 main_mask() {
 	awk '$1 == "SigBlk:" { print $2 }' "/proc/$pid/task/$pid/status"
 }
 masks0=$(main_mask)
-f0=$(field forks)
-wait_until 5 eval '[ "$(field forks)" -gt $((f0 + 100)) ]' || framework_error "the fixture does not fork"
-t0=$(field forks_traced)
+f0=$(fx_status_count f forks)
+wait_until 5 eval '[ "$(fx_status_count f forks)" -gt $((f0 + 100)) ]' || framework_error "the fixture does not fork"
+t0=$(fx_status_count f forks_traced)
 
 set -- $(fx_field f closewait)
 for i in $(seq 12); do
@@ -51,11 +45,11 @@ run_capture "$FDCLOSE" --no-syslog "$pid" "$@"
 assert_fds f "$(all_gone f)"
 assert_untraced f
 
-t1=$(field forks_traced)
-log "forks inside a freeze: $((t1 - t0)) (of $(($(field forks) - f0)) forks)"
+t1=$(fx_status_count f forks_traced)
+log "forks inside a freeze: $((t1 - t0)) (of $(($(fx_status_count f forks) - f0)) forks)"
 [ "$t1" -gt "$t0" ] || fail "no fork landed inside one of 13 freezes"
-f1=$(field forks)
-wait_until 5 eval '[ "$(field forks)" -gt $((f1 + 100)) ]' || fail "the fixture stopped forking after fdclose"
+f1=$(fx_status_count f forks)
+wait_until 5 eval '[ "$(fx_status_count f forks)" -gt $((f1 + 100)) ]' || fail "the fixture stopped forking after fdclose"
 assert_eq "$masks0" "$(main_mask)" "signal mask of f's main thread"
 assert_intact f
 # A child that held a copy of a closed socket is gone a moment later.

@@ -22,12 +22,6 @@ fx_start p --mode read --closewait 40 --live 1 --spawn 2500
 pid=$(fx_pid p)
 wait_parked p
 
-spawned() {
-	local r
-	r=$(fx_cmd p status) || fail "fixture p is not intact: $r"
-	[[ $r =~ \ spawned=([0-9]+) ]] || framework_error "no spawned= in '$r'"
-	echo "${BASH_REMATCH[1]}"
-}
 # The main thread's SigBlk.  Not the others': glibc's pthread_create
 # blocks every signal in the creating thread and in the new one for a
 # moment, so the spawner and its young threads may show a full mask at any
@@ -37,8 +31,8 @@ masks() {
 	awk '$1 == "SigBlk:" { print $2 }' "/proc/$pid/task/$pid/status"
 }
 mask0=$(masks)
-s0=$(spawned)
-wait_until 5 eval '[ "$(spawned)" -gt $((s0 + 200)) ]' || framework_error "the pool does not spawn"
+s0=$(fx_status_count p spawned)
+wait_until 5 eval '[ "$(fx_status_count p spawned)" -gt $((s0 + 200)) ]' || framework_error "the pool does not spawn"
 
 set -- $(fx_field p closewait)
 counts=()
@@ -66,7 +60,7 @@ most=$(printf '%s\n' "${counts[@]}" | sort -n | tail -1)
 [ "$distinct" -gt 1 ] || fail "every run froze ${counts[0]} threads: the pool never changed under the freeze"
 [ "$most" -gt 2 ] || fail "no run froze a short-lived thread (at most $most threads)"
 
-s1=$(spawned)
-wait_until 5 eval '[ "$(spawned)" -gt $((s1 + 200)) ]' || fail "the pool stopped spawning after fdclose"
+s1=$(fx_status_count p spawned)
+wait_until 5 eval '[ "$(fx_status_count p spawned)" -gt $((s1 + 200)) ]' || fail "the pool stopped spawning after fdclose"
 assert_eq "$mask0" "$(masks)" "signal mask of p's main thread after"
 assert_intact p

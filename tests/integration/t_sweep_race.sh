@@ -29,15 +29,9 @@ for fd in $leaked; do
 	echo "$ch $fd $(ino_of "$ch" "$fd")"
 done >"$IT_TMP/ch.inodes"
 
-cycles() {
-	local r
-	r=$(fx_cmd ch status) || fail "churn is not intact: $r"
-	[[ $r =~ \ cycles=([0-9]+) ]] || framework_error "no cycles= in '$r'"
-	echo "${BASH_REMATCH[1]}"
-}
-c0=$(cycles)
+c0=$(fx_status_count ch cycles)
 churned() {
-	[ "$(cycles)" -gt $((c0 + 200)) ]
+	[ "$(fx_status_count ch cycles)" -gt $((c0 + 200)) ]
 }
 wait_until 5 churned || framework_error "churn does not churn"
 
@@ -52,12 +46,12 @@ for run in 1 2 3 4 5 6 7 8 9 10 11 12; do
 	3) opts=(--include-dead --max-pause 200us) ;;
 	0) opts=(--max-pause 200us) ;;
 	esac
-	c1=$(cycles)
+	c1=$(fx_status_count ch cycles)
 	"$FDCLOSE" --all-closewait --method=close --json "${opts[@]}" >"$IT_TMP/run$run" 2>"$IT_TMP/run$run.err"
 	RC=$?
 	# First what matters most: no healthy connection lost.
 	reply=$(fx_cmd ch status) || fail "after run $run (${opts[*]}), churn is not intact: $reply"
-	c2=$(cycles)
+	c2=$(fx_status_count ch cycles)
 	[ "$c2" -gt "$c1" ] || fail "run $run: churn made no progress around it"
 	sweep_check "$IT_TMP/run$run" --method=close "${opts[@]}"
 	[ "$RC" = 0 ] || fail "run $run: fdclose --all-closewait --json ${opts[*]} exited $RC:"$'\n'"$(jq -c 'select(.result == "failed" or .result == "refused")' "$IT_TMP/run$run")"$'\n'"$(cat "$IT_TMP/run$run.err")"
