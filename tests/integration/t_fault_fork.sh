@@ -5,8 +5,8 @@
 # fdclose never traces: each child checks that nobody traces it and that it
 # has its parent thread's signal mask, notes whether its parent was traced
 # as it forked (the fork landed inside the freeze: forks_traced), and exits;
-# the fixture reaps each one and records any other end.  Twelve runs, one
-# fd each, then the bulk loop on the rest: each must exit 0 and close its
+# the fixture reaps each one and records any other end.  Twenty-four runs,
+# one fd each, then the bulk loop on the rest: each must exit 0 and close its
 # fds in the parent; at least one fork must have landed inside a freeze.
 # Afterwards the parent is untraced, its main thread's mask as before; it
 # keeps forking, is intact, and once the children are gone no socket is in
@@ -32,14 +32,14 @@ wait_until 5 eval '[ "$(fx_status_count f forks)" -gt $((f0 + 100)) ]' || framew
 t0=$(fx_status_count f forks_traced)
 
 set -- $(fx_field f closewait)
-for i in $(seq 12); do
+for i in $(seq 24); do
 	fd=${!i}
 	run_capture "$FDCLOSE" --no-syslog "$pid" "$fd"
 	[ "$RC" = 0 ] || fail "run $i: fdclose $pid $fd exited $RC:"$'\n'"$(cat "$OUT" "$ERR")"
 	[ ! -e "/proc/$pid/fd/$fd" ] || fail "run $i: fd $fd still open"
 	assert_untraced f
 done
-shift 12
+shift 24
 run_capture "$FDCLOSE" --no-syslog "$pid" "$@"
 [ "$RC" = 0 ] || fail "bulk run on $# fds exited $RC:"$'\n'"$(cat "$OUT" "$ERR")"
 assert_fds f "$(all_gone f)"
@@ -47,7 +47,7 @@ assert_untraced f
 
 t1=$(fx_status_count f forks_traced)
 log "forks inside a freeze: $((t1 - t0)) (of $(($(fx_status_count f forks) - f0)) forks)"
-[ "$t1" -gt "$t0" ] || fail "no fork landed inside one of 13 freezes"
+[ "$t1" -gt "$t0" ] || fail "no fork landed inside one of 25 freezes"
 f1=$(fx_status_count f forks)
 wait_until 5 eval '[ "$(fx_status_count f forks)" -gt $((f1 + 100)) ]' || fail "the fixture stopped forking after fdclose"
 assert_eq "$masks0" "$(main_mask)" "signal mask of f's main thread"
