@@ -101,27 +101,46 @@ static void boost_now(struct frozen *fz)
 		fz->sched_boosted = BOOST_NICE;
 }
 
-void sched_boost(struct frozen *fz, size_t target_threads)
+static void say_boost(const struct frozen *fz, int others, int online,
+		      size_t target_threads, int ours)
 {
-	/* /proc/loadavg counts the whole machine: compare it with every CPU. */
-	int others = runnable_others();
-	int online = get_nprocs();
-	int ours = usable_cpus();
 	char count[32] = "cannot count";
 
 	if (others >= 0)
 		snprintf(count, sizeof(count), "%d", others);
-	/*
-	 * Without the count, boost: some 100 us lost on an idle machine is the
-	 * smaller risk than being preempted for milliseconds on a busy one.
-	 */
-	if (others < 0 || boost_pays_off(others, online, target_threads, ours))
-		boost_now(fz);
 	pr_verbose("pid %d: holding it at %s (other runnable tasks: %s, on %d CPUs; "
 		   "%zu thread(s); fdclose may use %d CPUs)", fz->pid,
 		   fz->sched_boosted == BOOST_FIFO ? "SCHED_FIFO" :
 		   fz->sched_boosted == BOOST_NICE ? "nice -20" : "normal priority",
 		   count, online, target_threads, ours);
+}
+
+/*
+ * Reads only the files the rule needs (each read costs fdclose PID FD some
+ * 10-20 us): a target with more threads than our CPUs is a yes without a
+ * count, and since our CPUs are online ones, fewer than two runnable tasks
+ * for each of ours is a no without the online count.
+ */
+void sched_boost(struct frozen *fz, size_t target_threads)
+{
+	int ours = usable_cpus();
+	int others = 0, online = ours;
+	bool boost = true;
+
+	if (target_threads <= (size_t)ours || diag_verbose) {
+		others = runnable_others();
+		if (others >= 2 * ours || diag_verbose)
+			online = get_nprocs();
+		/*
+		 * Without the count, boost: some 100 us lost on an idle machine is the
+		 * smaller risk than being preempted for milliseconds on a busy one.
+		 */
+		boost = others < 0 || boost_pays_off(others, online, target_threads, ours);
+	}
+	if (boost)
+		boost_now(fz);
+	if (diag_verbose)
+		say_boost(fz, others, online, target_threads, ours);
 }
 
 void sched_unboost(struct frozen *fz)
