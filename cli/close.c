@@ -70,8 +70,9 @@ static void refuse_non_tcp(const struct options *opt, struct op_target *t,
 
 /*
  * Each socket is described from a reference of fdclose's own (pidfd_getfd)
- * by an exact sock_diag lookup; only when that is not possible are the
- * namespace's tcp tables read, which walks the kernel's whole hash table.
+ * by an exact sock_diag lookup; only when that is not possible are its
+ * protocol name and the namespace's tcp tables read, the latter walking
+ * the kernel's whole hash table.
  * The references are taken through the job's pin, so they are the admitted
  * process's fds even if its pid was reused since.
  */
@@ -93,8 +94,10 @@ static void describe_sockets(const struct target_info *ti, struct job *job,
 		if (ref >= 0 && !sockdiag_describe(ref, &diags[i])) {
 			d->kind = FDK_TCP;
 			d->tcp = diags[i].sock;
-		} else if (strncmp(d->proto, "TCP", 3) == 0 || !d->proto[0]) {
-			*need_tables = true;
+		} else {
+			fd_read_proto(ti->fd_task, t->id.fd, d);
+			if (strncmp(d->proto, "TCP", 3) == 0 || !d->proto[0])
+				*need_tables = true;
 		}
 		/* The act verifies and uses it rather than take its own. */
 		if (ref >= 0) {

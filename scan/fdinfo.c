@@ -40,11 +40,15 @@ int fd_describe(pid_t pid, int fd, struct fd_ident *id, struct fd_desc *d)
 	if (ret)
 		return ret;
 	d->kind = kind_of_link(d->link);
-	if (d->kind == FDK_SOCKET &&
+	return 0;
+}
+
+void fd_read_proto(pid_t pid, int fd, struct fd_desc *d)
+{
+	if (d->kind != FDK_SOCKET ||
 	    proc_getxattr("system.sockprotoname", d->proto, sizeof(d->proto),
 			  "%d/fd/%d", pid, fd) < 0)
 		d->proto[0] = '\0';
-	return 0;
 }
 
 void fd_desc_for_socket(struct fd_ident *id, struct fd_desc *d, int fd, uint64_t inode)

@@ -28,8 +28,13 @@ struct fd_desc {
 	bool dead;		/* FDK_TCP in no table: an RST or ss -K left it */
 };
 
-/* Fills id and d for fd of pid; 0, -ENOENT (not open), -ESRCH (no process), -errno. */
+/*
+ * Fills id and d for fd of pid but d->proto; 0, -ENOENT (not open), -ESRCH
+ * (no process), -errno.
+ */
 int fd_describe(pid_t pid, int fd, struct fd_ident *id, struct fd_desc *d);
+/* d->proto of a socket fd ("" when unreadable), wanted when sock_diag could not tell. */
+void fd_read_proto(pid_t pid, int fd, struct fd_desc *d);
 /* Marks a socket found in table (its process's tcp tables) as FDK_TCP. */
 void fd_match_tcp(struct fd_desc *d, const struct tcp_table *table);
 /* Fills id and d for a socket fd whose inode a scan found, without reading /proc. */
