@@ -11,7 +11,9 @@
 #
 # The rows:
 #   1. one fd: fdclose PID FD vs gdb -p PID -batch -ex 'print (int)close(FD)',
-#      with /bin/true in the same loop as the cost of starting any process
+#      with /bin/true in the same loop as the cost of starting any process;
+#      the page faults of fdclose, fdclose --version and /bin/true, and what
+#      one costs on this machine (pfcost)
 #   2. frozen time of the target for 1, 64 and 1,000 threads (fdclose's own
 #      "frozen_us"), beside a bare seize/interrupt/wait/detach cycle of every
 #      thread (floor); for 1 thread also the floor plus the two round trips
@@ -47,7 +49,7 @@ FDCLOSE=${BENCH_FDCLOSE:-$ROOT/fdclose}
 CWFIX=$ROOT/build/fixtures/cwfix
 CWCTL=$ROOT/build/fixtures/cwctl
 RESULTS=$ROOT/bench/results
-HELPERS="runcmd floor cwmany"
+HELPERS="runcmd floor cwmany pfcost"
 # The string that marks the namespace's init as ours (see check_private).
 NS_MARK="bench/run.sh --inside"
 
@@ -323,17 +325,18 @@ row_one_fd() {
 	pid=$(awk '$1 == "pid" { print $2 }' "$W/one.ready")
 	read -r -a fds <<<"$(awk '$1 == "closewait" { $1 = ""; print }' "$W/one.ready")"
 	: >"$W/one.true"; : >"$W/one.start"; : >"$W/one.fdclose"; : >"$W/one.gdb"; : >"$W/one.frozen"
+	# runcmd -f: the page faults come before the status (WALL RSS FAULTS STATUS).
 	for ((i = 0; i < RUNS; i++)); do
 		say "  run $((i + 1))/$RUNS"
 		# Rotating the order keeps any warm-up effect from favouring one.
 		for k in 0 1 2 3; do
 			case $(((i + k) % 4)) in
 			0)
-				"$BIN/runcmd" /bin/true >>"$W/one.true"
+				"$BIN/runcmd" -f /bin/true >>"$W/one.true"
 				;;
 			1)
 				fd=${fds[j++]}
-				line=$("$BIN/runcmd" -o "$out" -e "$out.err" "$FDCLOSE" --json --no-syslog "$pid" "$fd")
+				line=$("$BIN/runcmd" -f -o "$out" -e "$out.err" "$FDCLOSE" --json --no-syslog "$pid" "$fd")
 				echo "$line" >>"$W/one.fdclose"
 				jq -r .frozen_us "$out" >>"$W/one.frozen" 2>/dev/null
 				[ "${line##* }" = 0 ] && [ ! -e "/proc/$pid/fd/$fd" ] ||
@@ -349,7 +352,7 @@ row_one_fd() {
 				;;
 			3)
 				# What starting fdclose itself costs: loading, relocating.
-				"$BIN/runcmd" "$FDCLOSE" --version >>"$W/one.start"
+				"$BIN/runcmd" -f "$FDCLOSE" --version >>"$W/one.start"
 				;;
 			esac
 		done
@@ -363,6 +366,12 @@ row_one_fd() {
 	R[one.fdclose]=$(stats "$W/one.fdclose")
 	R[one.frozen]=$(stats "$W/one.frozen")
 	R[one.gdb]=$(stats "$W/one.gdb")
+	for k in true start fdclose; do
+		R[one.$k.faults]=$(awk '{ print $(NF - 1) }' "$W/one.$k" | stats -)
+	done
+	# What each of those faults costs here: a fresh anonymous page, a page
+	# of fdclose's own file.
+	R[pf]=$("$BIN/pfcost" "$FDCLOSE" 2>&1) || R[one.err]="pfcost failed: ${R[pf]}"
 	R[one.true.rss]=$(peak_rss "$W/one.true")
 	R[one.fdclose.rss]=$(peak_rss "$W/one.fdclose")
 	R[one.gdb.rss]=$(peak_rss "$W/one.gdb")
@@ -646,6 +655,17 @@ row_watch() {
 
 # med KEY / p99 KEY / max KEY / n KEY: one figure of a stats entry.
 med() { field 2 "${R[$1]:-}"; }
+# fmt_n 63.000 -> 63: a median count
+fmt_n() {
+	awk -v v="$1" 'BEGIN { if (v ~ /^[0-9.]+$/) printf "%.0f\n", v; else print "n/a" }'
+}
+# What pfcost measured: "11 us (anonymous) to 14 us (file)"
+pf_text() {
+	awk -v v="${R[pf]:-}" 'BEGIN {
+		if (split(v, f, " ") != 2 || f[1] !~ /^[0-9.]+$/ || f[2] !~ /^[0-9.]+$/) { print "n/a"; exit }
+		printf "%.0f us (anonymous) to %.0f us (file)\n", f[1], f[2]
+	}'
+}
 p99() { field 3 "${R[$1]:-}"; }
 mx() { field 5 "${R[$1]:-}"; }
 cnt() { field 1 "${R[$1]:-}"; }
@@ -671,7 +691,7 @@ table() {
 	whole=$(ratio "$g" "$f")
 	beyond=$(ratio "$(calc "$g - $t")" "$(calc "$f - $t")")
 	R[g.beyond]=$(calc "($g - $t) / ($f - $t)" 2>/dev/null)
-	echo "| 1. One fd | wall time, median | $(fmt_us "$f") (of which starting it: fdclose --version $(fmt_us "$(med one.start)"); the target frozen $(fmt_us "$(med one.frozen)"); the rest, describing the fd and its references before, the report after: $(fmt_sus "$(calc "$f - $(med one.start) - $(med one.frozen)")"); capstone is not woken for a target in a syscall) | gdb $(fmt_us "$g"); /bin/true $(fmt_us "$t") | $whole whole; $beyond beyond process start | fdclose $(fmt_kb "${R[one.fdclose.rss]:-}"), gdb $(fmt_kb "${R[one.gdb.rss]:-}"), true $(fmt_kb "${R[one.true.rss]:-}") | $(cnt one.fdclose) each, fresh fd each run; cwfix $(case ${R[one.intact]:-} in ok*) echo intact ;; *) echo "NOT intact" ;; esac) afterwards$(err one) |"
+	echo "| 1. One fd | wall time, median | $(fmt_us "$f") (of which starting it: fdclose --version $(fmt_us "$(med one.start)"); the target frozen $(fmt_us "$(med one.frozen)"); the rest, describing the fd and its references before, the report after: $(fmt_sus "$(calc "$f - $(med one.start) - $(med one.frozen)")"); capstone is not woken for a target in a syscall; page faults $(fmt_n "$(med one.fdclose.faults)") (fdclose --version $(fmt_n "$(med one.start.faults)"), /bin/true $(fmt_n "$(med one.true.faults)")), one costing $(pf_text) here) | gdb $(fmt_us "$g"); /bin/true $(fmt_us "$t") | $whole whole; $beyond beyond process start | fdclose $(fmt_kb "${R[one.fdclose.rss]:-}"), gdb $(fmt_kb "${R[one.gdb.rss]:-}"), true $(fmt_kb "${R[one.true.rss]:-}") | $(cnt one.fdclose) each, fresh fd each run; cwfix $(case ${R[one.intact]:-} in ok*) echo intact ;; *) echo "NOT intact" ;; esac) afterwards$(err one) |"
 
 	# 2
 	for t in 1 64 1000; do
@@ -788,7 +808,7 @@ goals14() {
 	# process start's noise is larger than what is measured.
 	lt "$(calc "$(med one.fdclose) - $(med one.true)")" "$(med one.frozen)" &&
 		m="not measurable in this run: fdclose beyond /bin/true ($(fmt_sus "$(calc "$(med one.fdclose) - $(med one.true)")")) is shorter than its own frozen window, process start varies more than that here"
-	echo "| Goal #14.5 | one fd: >= 800x gdb beyond process start | $(ratio "$(calc "$(med one.gdb) - $(med one.true)")" "$(calc "$(med one.fdclose) - $(med one.true)")") | fdclose beyond process start $(fmt_us "$(calc "$(med one.fdclose) - $(med one.true)")"): frozen $(fmt_us "$(med one.frozen)"), start-up beyond /bin/true $(fmt_sus "$(calc "$(med one.start) - $(med one.true)")") | $(verdict14 "$m" "800x needs fdclose within $(fmt_us "$(calc "($(med one.gdb) - $(med one.true)) / 800")") beyond process start; the frozen window alone takes $(fmt_us "$(med one.frozen)")") | | |"
+	echo "| Goal #14.5 | one fd: >= 800x gdb beyond process start | $(ratio "$(calc "$(med one.gdb) - $(med one.true)")" "$(calc "$(med one.fdclose) - $(med one.true)")") | fdclose beyond process start $(fmt_us "$(calc "$(med one.fdclose) - $(med one.true)")"): frozen $(fmt_us "$(med one.frozen)"), start-up beyond /bin/true $(fmt_sus "$(calc "$(med one.start) - $(med one.true)")"), $(calc "$(med one.fdclose.faults) - $(med one.start.faults)" | awk '{ printf "%.0f", $1 }') page faults beyond fdclose --version | $(verdict14 "$m" "800x needs fdclose within $(fmt_us "$(calc "($(med one.gdb) - $(med one.true)) / 800")") beyond process start; the frozen window alone takes $(fmt_us "$(med one.frozen)"), and each page fault $(pf_text) here") | | |"
 }
 
 inside() {
