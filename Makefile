@@ -55,8 +55,8 @@ HARDEN_LDFLAGS := -Wl,-z,relro,-z,now,-z,noexecstack
 # tables ("{" into an ARM mnemonic, " " into a MIPS one), megabytes away,
 # and each first use there is a page fault.  fdclose PID FD took 11 page
 # faults after main() with them merged, 8 without, on a host where one
-# costs 10-30 us.
-LAYOUT_CFLAGS := -fno-merge-constants
+# costs 10-30 us.  clang has no such flag (the arm64 build): there it goes.
+LAYOUT_CFLAGS := $(call cc_takes,-fno-merge-constants)
 
 # CPPFLAGS, CFLAGS and LDFLAGS are the caller's (dpkg-buildflags' in make deb).
 ALL_CFLAGS = $(BASE_CPPFLAGS) $(CPPFLAGS) $(PC_CFLAGS) $(WARNINGS) $(CFLAGS)
