@@ -55,6 +55,8 @@ static double anon_fault_us(void)
 
 	if (p == MAP_FAILED)
 		return -1;
+	/* One huge page would fault once for all of them. */
+	madvise((void *)p, ANON_PAGES * page, MADV_NOHUGEPAGE);
 	for (i = 0; i < ANON_PAGES; i++) {
 		double t0 = now_us();
 
@@ -113,7 +115,11 @@ int main(int argc, char **argv)
 	anon = anon_fault_us();
 	file = file_fault_us(argv[1]);
 	if (anon < 0 || file < 0) {
-		fprintf(stderr, "pfcost: cannot map %s\n", anon < 0 ? "anonymous memory" : argv[1]);
+		if (anon < 0)
+			fputs("pfcost: cannot map anonymous memory\n", stderr);
+		else
+			fprintf(stderr, "pfcost: cannot map %s (unreadable, or under 128 kB)\n",
+				argv[1]);
 		return 1;
 	}
 	printf("%.2f %.2f\n", anon, file);

@@ -309,7 +309,7 @@ static int interrupt_from(struct frozen *fz, size_t from)
  * The thread ids listed in /proc/PID/task, into a growing array: 0 or
  * -errno.  The directory stays open across rounds and is re-read from
  * offset 0: raw getdents64 keeps the frozen window free of stdio's extra
- * syscalls.  A page of entries (some 150 threads) a call: a larger buffer
+ * syscalls.  A page of entries (some 120 threads) a call: a larger buffer
  * on the stack would fault in pages of it that a small process never uses,
  * at 10-30 us each on a virtual machine with shadow page tables.
  */
