@@ -118,18 +118,20 @@ static void say_boost(const struct frozen *fz, int others, int online,
 /*
  * Reads only the files the rule needs (each read costs fdclose PID FD some
  * 10-20 us): a target with more threads than our CPUs is a yes without a
- * count, and since our CPUs are online ones, fewer than two runnable tasks
- * for each of ours is a no without the online count.
+ * count, and fewer than two other runnable tasks, an idle machine's count,
+ * is a no without the online count, which is one at least.  (Our CPUs are
+ * not taken for a bound of the online ones: a container's view, lxcfs,
+ * may show fewer.)
  */
 void sched_boost(struct frozen *fz, size_t target_threads)
 {
 	int ours = usable_cpus();
-	int others = 0, online = ours;
+	int others = 0, online = 1;
 	bool boost = true;
 
 	if (target_threads <= (size_t)ours || diag_verbose) {
 		others = runnable_others();
-		if (others >= 2 * ours || diag_verbose)
+		if (others >= 2 || diag_verbose)
 			online = get_nprocs();
 		/*
 		 * Without the count, boost: some 100 us lost on an idle machine is the
