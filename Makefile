@@ -291,5 +291,8 @@ contrib-check: build
 clean:
 	rm -rf build fdclose
 
-# build/vm-aarch64 holds an arm64 sysroot, whose /etc/*.d are no dependency files.
--include $(shell find build -path build/vm-aarch64 -prune -o -name '*.d' -type f -print 2>/dev/null)
+# build/vm-aarch64 holds an arm64 sysroot, whose /etc/*.d are no dependency
+# files; build/deb a copy of the tree as make deb last saw it, whose .d name
+# headers this tree may no longer have (each then rebuilt every object).
+-include $(shell find build \( -path build/vm-aarch64 -o -path build/deb \) -prune -o \
+	-name '*.d' -type f -print 2>/dev/null)
