@@ -209,6 +209,53 @@ wait_until() {
 	done
 }
 
+# fdclose_held_at LOG SYSCALL CONDITION ARGS GDB-COMMAND...: runs
+# "fdclose ARGS" under gdb (ARGS is handed to a shell by gdb's run:
+# redirections work) and holds it at its first call of SYSCALL (a name or
+# number) for which CONDITION (a gdb expression, on $rdi, $rsi...) holds.
+# There each GDB-COMMAND runs ("shell ..." for the test's own steps), then
+# fdclose goes on to its end.  gdb's output goes to LOG.
+fdclose_held_at() {
+	local log=$1 call=$2 cond=$3 args=$4 cmd
+	local -a held=()
+	shift 4
+	for cmd in "$@"; do
+		held+=(-ex "$cmd")
+	done
+	gdb -q -batch -nx \
+		-ex 'set pagination off' \
+		-ex "catch syscall $call" \
+		-ex "condition 1 $cond" \
+		-ex "set args $args" \
+		-ex 'run' \
+		"${held[@]}" \
+		-ex 'delete' \
+		-ex 'continue' \
+		"$FDCLOSE" >"$log" 2>&1
+	# A scan's walk runs on threads: gdb then names the thread that stopped.
+	grep -Eq '^(Thread [0-9]+ "[^"]*" hit )?Catchpoint 1 \(call to syscall ' "$log" ||
+		framework_error "fdclose never reached syscall $call ($cond) under gdb:"$'\n'"$(tail -20 "$log")"
+	grep -q 'exited' "$log" ||
+		framework_error "fdclose did not run to its end under gdb:"$'\n'"$(tail -20 "$log")"
+}
+
+# fdclose_held_at_seize LOG ARGS GDB-COMMAND...: fdclose_held_at its first
+# PTRACE_SEIZE: its run lock taken, nothing of the target stopped yet.
+fdclose_held_at_seize() {
+	local log=$1 args=$2
+
+	shift 2
+	fdclose_held_at "$log" ptrace '$rdi == 0x4206' "$args" "$@"
+}
+
+# fdclose_exit_of LOG: the exit status of the fdclose gdb ran (99: none seen).
+fdclose_exit_of() {
+	local rc
+
+	rc=$(sed -n 's/.*exited with code \([0-9]*\).*/\1/p; s/.*exited normally.*/0/p' "$1" | tail -1)
+	echo $((10#${rc:-99}))	# gdb says "code 01"
+}
+
 # ---------------------------------------------------------------- fixtures
 
 _it_cleanup() {

@@ -23,23 +23,12 @@ for n in 2 10; do
 	pid=$(fx_pid "$name")
 	fds=$(fx_field "$name" closewait)
 	ctl=$(fx_ctl_path "$name")
-	# shellcheck disable=SC2086 # one fd per word
-	gdb -q -batch -nx \
-		-ex 'set pagination off' \
-		-ex 'catch syscall ptrace' \
-		-ex 'condition 1 $rdi == 0x4206' \
-		-ex "set args --no-syslog $pid $fds >$IT_TMP/$name.out 2>$IT_TMP/$name.err" \
-		-ex 'run' \
-		-ex "shell $CWCTL $ctl swap cw >$IT_TMP/$name.swap 2>&1" \
-		-ex "shell find /proc/$pid/fd -mindepth 1 -printf '%f %l\\n' >$IT_TMP/$name.swapped" \
-		-ex 'delete' \
-		-ex 'continue' \
-		"$FDCLOSE" >"$IT_TMP/$name.gdb" 2>&1
-	grep -q '^Catchpoint 1 (call to syscall ptrace)' "$IT_TMP/$name.gdb" ||
-		framework_error "$name: fdclose never reached PTRACE_SEIZE:"$'\n'"$(tail -20 "$IT_TMP/$name.gdb")"
+	fdclose_held_at_seize "$IT_TMP/$name.gdb" \
+		"--no-syslog $pid $fds >$IT_TMP/$name.out 2>$IT_TMP/$name.err" \
+		"shell $CWCTL $ctl swap cw >$IT_TMP/$name.swap 2>&1" \
+		"shell find /proc/$pid/fd -mindepth 1 -printf '%f %l\\n' >$IT_TMP/$name.swapped"
 	assert_eq "ok swapped=$n" "$(cat "$IT_TMP/$name.swap")" "$name: the fixture's swap"
-	rc=$(sed -n 's/.*exited with code \([0-9]*\).*/\1/p; s/.*exited normally.*/0/p' "$IT_TMP/$name.gdb" | tail -1)
-	rc=$((10#${rc:-99}))	# gdb says "code 01"
+	rc=$(fdclose_exit_of "$IT_TMP/$name.gdb")
 	log "$name: fdclose exit $rc"
 	# First what matters most: the new connections are intact.
 	reply=$(fx_cmd "$name" status) ||

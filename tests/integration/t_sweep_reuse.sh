@@ -28,30 +28,17 @@ run_stopped() {
 	ctl=$(fx_ctl_path "$name")
 	rm -f "$IT_TMP"/swap.*
 	for sw in $swaps; do
-		cmds+=(-ex "shell $CWCTL $ctl swap $sw >$IT_TMP/swap.$sw 2>&1")
+		cmds+=("shell $CWCTL $ctl swap $sw >$IT_TMP/swap.$sw 2>&1")
 	done
-	gdb -q -batch -nx \
-		-ex 'set pagination off' \
-		-ex 'catch syscall 438' \
-		-ex "condition 1 \$rsi == $first" \
-		-ex "set args --all-closewait --method=close --json $* >$out 2>$out.err" \
-		-ex 'run' \
+	fdclose_held_at "$IT_TMP/gdb.log" 438 "\$rsi == $first" \
+		"--all-closewait --method=close --json $* >$out 2>$out.err" \
 		"${cmds[@]}" \
-		-ex "shell find /proc/$(fx_pid "$name")/fd -mindepth 1 -printf '%f %l\\n' >$IT_TMP/swapped" \
-		-ex 'delete' \
-		-ex 'continue' \
-		"$FDCLOSE" >"$IT_TMP/gdb.log" 2>&1
-	# The scan's walk runs on threads: gdb then names the thread that stopped.
-	grep -Eq '^(Thread [0-9]+ "[^"]*" hit )?Catchpoint 1 \(call to syscall pidfd_getfd\)' \
-		"$IT_TMP/gdb.log" ||
-		framework_error "fdclose never took a reference to fd $first with pidfd_getfd:"$'\n'"$(cat "$IT_TMP/gdb.log")"
-	grep -q 'exited' "$IT_TMP/gdb.log" ||
-		framework_error "fdclose did not run to its end under gdb:"$'\n'"$(cat "$IT_TMP/gdb.log")"
+		"shell find /proc/$(fx_pid "$name")/fd -mindepth 1 -printf '%f %l\\n' >$IT_TMP/swapped"
 	for sw in $swaps; do
 		[[ $(cat "$IT_TMP/swap.$sw") == "ok swapped="* ]] ||
 			framework_error "swap $sw failed: $(cat "$IT_TMP/swap.$sw")"
 	done
-	RC=$(sed -n 's/.*exited with code \([0-9]*\).*/\1/p; s/.*exited normally.*/0/p' "$IT_TMP/gdb.log" | tail -1)
+	RC=$(fdclose_exit_of "$IT_TMP/gdb.log")
 }
 
 # skipped_all NAME OUT FDS MESSAGE: one holder object per fd, all skipped,
