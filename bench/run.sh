@@ -35,7 +35,9 @@
 # was first written for, then issue 14's, each with the measured reason
 # when it is not met.
 #
-# Knobs (environment): BENCH_RUNS (row 1, default 21), BENCH_SAMPLES (row 2,
+# Knobs (environment): BENCH_RUNS (row 1's gdb runs, default 21),
+# BENCH_ONE_REPS (row 1's runs of fdclose, --version and /bin/true for each
+# gdb run, default 10), BENCH_SAMPLES (row 2,
 # default 200), BENCH_BULK_RUNS (row 3, default 7), BENCH_SCAN_RUNS (row 4,
 # default 9), BENCH_WATCH_PASSES (row 4b, default 50), BENCH_KEEP=1 keeps the
 # scratch directory, BENCH_ROWS="scan" runs only those rows (one frozen scan
@@ -54,6 +56,7 @@ HELPERS="runcmd floor cwmany pfcost"
 NS_MARK="bench/run.sh --inside"
 
 RUNS=${BENCH_RUNS:-21}
+ONE_REPS=${BENCH_ONE_REPS:-10}
 SAMPLES=${BENCH_SAMPLES:-200}
 BULK_RUNS=${BENCH_BULK_RUNS:-7}
 SCAN_RUNS=${BENCH_SCAN_RUNS:-9}
@@ -314,11 +317,11 @@ declare -A R	# every figure, by name; rendered by table()
 # ------------------------------------------------------------------ row 1
 
 row_one_fd() {
-	local pid fds i k j=0 fd line out=$W/one.out
-	say "[1/4] one fd: fdclose vs gdb vs /bin/true, $RUNS runs each, interleaved"
+	local pid fds i k r j=0 fd line out=$W/one.out
+	say "[1/4] one fd: fdclose vs gdb vs /bin/true: gdb $RUNS runs, the others $((RUNS * ONE_REPS)) each, interleaved"
 	rm -f "$W/one.ready"
 	"$CWFIX" --ctl "$W/one.ctl" --ready "$W/one.ready" --mode accept \
-		--closewait $((2 * RUNS + 2)) --lifetime 900 </dev/null >"$W/one.ready.log" 2>&1 &
+		--closewait $((RUNS * (ONE_REPS + 1) + 2)) --lifetime 900 </dev/null >"$W/one.ready.log" 2>&1 &
 	FIX=$!
 	PIDS+=("$FIX")
 	wait_ready "$W/one.ready" "$FIX" "cwfix" || { R[one.err]="cwfix did not start"; return; }
@@ -328,33 +331,35 @@ row_one_fd() {
 	# runcmd -f: the page faults come before the status (WALL RSS FAULTS STATUS).
 	for ((i = 0; i < RUNS; i++)); do
 		say "  run $((i + 1))/$RUNS"
-		# Rotating the order keeps any warm-up effect from favouring one.
-		for k in 0 1 2 3; do
-			case $(((i + k) % 4)) in
-			0)
-				"$BIN/runcmd" -f /bin/true >>"$W/one.true"
-				;;
-			1)
-				fd=${fds[j++]}
-				line=$("$BIN/runcmd" -f -o "$out" -e "$out.err" "$FDCLOSE" --json --no-syslog "$pid" "$fd")
-				echo "$line" >>"$W/one.fdclose"
-				jq -r .frozen_us "$out" >>"$W/one.frozen" 2>/dev/null
-				[ "${line##* }" = 0 ] && [ ! -e "/proc/$pid/fd/$fd" ] ||
-					R[one.err]="fdclose $pid $fd did not close it: $(cat "$out" "$out.err")"
-				;;
-			2)
-				fd=${fds[j++]}
-				line=$("$BIN/runcmd" -o "$out" -e "$out.err" \
-					gdb -p "$pid" -batch -ex "print (int)close($fd)")
-				echo "$line" >>"$W/one.gdb"
-				grep -q '^\$1 = 0$' "$out" && [ ! -e "/proc/$pid/fd/$fd" ] ||
-					R[one.err]="gdb did not close fd $fd: $(tail -3 "$out" "$out.err")"
-				;;
-			3)
-				# What starting fdclose itself costs: loading, relocating.
-				"$BIN/runcmd" -f "$FDCLOSE" --version >>"$W/one.start"
-				;;
-			esac
+		fd=${fds[j++]}
+		line=$("$BIN/runcmd" -o "$out" -e "$out.err" \
+			gdb -p "$pid" -batch -ex "print (int)close($fd)")
+		echo "$line" >>"$W/one.gdb"
+		grep -q '^\$1 = 0$' "$out" && [ ! -e "/proc/$pid/fd/$fd" ] ||
+			R[one.err]="gdb did not close fd $fd: $(tail -3 "$out" "$out.err")"
+		# A process start varies by more than fdclose's whole run here:
+		# the cheap commands run ONE_REPS times for each gdb.
+		for ((r = 0; r < ONE_REPS; r++)); do
+			# Rotating the order keeps any warm-up effect from favouring one.
+			for k in 0 1 2; do
+				case $(((i + r + k) % 3)) in
+				0)
+					"$BIN/runcmd" -f /bin/true >>"$W/one.true"
+					;;
+				1)
+					fd=${fds[j++]}
+					line=$("$BIN/runcmd" -f -o "$out" -e "$out.err" "$FDCLOSE" --json --no-syslog "$pid" "$fd")
+					echo "$line" >>"$W/one.fdclose"
+					jq -r .frozen_us "$out" >>"$W/one.frozen" 2>/dev/null
+					[ "${line##* }" = 0 ] && [ ! -e "/proc/$pid/fd/$fd" ] ||
+						R[one.err]="fdclose $pid $fd did not close it: $(cat "$out" "$out.err")"
+					;;
+				2)
+					# What starting fdclose itself costs: loading, relocating.
+					"$BIN/runcmd" -f "$FDCLOSE" --version >>"$W/one.start"
+					;;
+				esac
+			done
 		done
 	done
 	# The fixture checks itself: a broken close would show here.
@@ -702,7 +707,7 @@ table() {
 	whole=$(ratio "$g" "$f")
 	beyond=$(ratio "$(calc "$g - $t")" "$(calc "$f - $t")")
 	R[g.beyond]=$(calc "($g - $t) / ($f - $t)" 2>/dev/null)
-	echo "| 1. One fd | wall time, median | $(fmt_us "$f") (of which starting it: fdclose --version $(fmt_us "$(med one.start)"); the target frozen $(fmt_us "$(med one.frozen)"); the rest, describing the fd and its references before, the report after: $(fmt_sus "$(calc "$f - $(med one.start) - $(med one.frozen)")"); capstone is not woken for a target in a syscall; page faults $(fmt_n "$(med one.fdclose.faults)") (fdclose --version $(fmt_n "$(med one.start.faults)"), /bin/true $(fmt_n "$(med one.true.faults)")), one costing $(pf_text) here) | gdb $(fmt_us "$g"); /bin/true $(fmt_us "$t") | $whole whole; $beyond beyond process start | fdclose $(fmt_kb "${R[one.fdclose.rss]:-}"), gdb $(fmt_kb "${R[one.gdb.rss]:-}"), true $(fmt_kb "${R[one.true.rss]:-}") | $(cnt one.fdclose) each, fresh fd each run; cwfix $(case ${R[one.intact]:-} in ok*) echo intact ;; *) echo "NOT intact" ;; esac) afterwards$(err one) |"
+	echo "| 1. One fd | wall time, median | $(fmt_us "$f") (of which starting it: fdclose --version $(fmt_us "$(med one.start)"); the target frozen $(fmt_us "$(med one.frozen)"); the rest, describing the fd and its references before, the report after: $(fmt_sus "$(calc "$f - $(med one.start) - $(med one.frozen)")"); capstone is not woken for a target in a syscall; page faults $(fmt_n "$(med one.fdclose.faults)") (fdclose --version $(fmt_n "$(med one.start.faults)"), /bin/true $(fmt_n "$(med one.true.faults)")), one costing $(pf_text) here) | gdb $(fmt_us "$g"); /bin/true $(fmt_us "$t") | $whole whole; $beyond beyond process start | fdclose $(fmt_kb "${R[one.fdclose.rss]:-}"), gdb $(fmt_kb "${R[one.gdb.rss]:-}"), true $(fmt_kb "${R[one.true.rss]:-}") | $(cnt one.fdclose) runs each of fdclose, --version and /bin/true, $(cnt one.gdb) of gdb, fresh fd each run; cwfix $(case ${R[one.intact]:-} in ok*) echo intact ;; *) echo "NOT intact" ;; esac) afterwards$(err one) |"
 
 	# 2
 	for t in 1 64 1000; do
