@@ -116,7 +116,7 @@ for l in lines[start:]:
     m = re.match(r'^ (\S+)?\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S.*)$', l)
     name = (m.group(1) or pending) if m else None
     pending = None
-    if m and name and out_sec in ('.text', '.text.hot_paths') and int(m.group(3), 16):
+    if m and name and out_sec in ('.text', '.text.hot_paths', '.text.cpu_variants') and int(m.group(3), 16):
         ents.append((int(m.group(2), 16), int(m.group(3), 16), name, m.group(4)))
 ents.sort()
 starts = [e[0] for e in ents]
